@@ -1,0 +1,58 @@
+# Two commands do everything on a fresh machine:  make run   and   make test
+SHELL := /bin/bash
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONWARNINGS := ignore::DeprecationWarning
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+MODEL := models/modu.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard bot/nlp/*.py)
+
+# Python 3.10 (Rasa 3.6 supports nothing newer): on PATH, else through pyenv.
+PYTHON310 := $(shell command -v python3.10 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.*/bin/python 2>/dev/null | tail -n 1)
+
+.PHONY: run test install train seed chromium clean bench test-fast
+
+run: install $(MODEL) seed
+	$(PY) -m bot run
+
+test: install $(MODEL) chromium
+	$(PY) -m pytest tests
+
+# Without the browser and the stack: the quick loop while editing rules or actions.
+test-fast: install
+	$(PY) -m pytest tests/unit tests/actions
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@if [ -z "$(PYTHON310)" ]; then \
+	  echo "Python 3.10 is required (Rasa 3.6 supports nothing newer)."; \
+	  echo "Install it with pyenv:  pyenv install 3.10  (or your system's python3.10 package)"; \
+	  exit 1; fi
+	test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip wheel
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+train: $(MODEL)
+
+$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+	$(RASA) data validate --quiet
+	$(RASA) train --fixed-model-name modu --out models
+	touch $@
+
+seed: install
+	$(PY) -m bot seed
+
+# Debian's Chromium and a Korean font, for the browser tests (playwright cannot download browsers here).
+chromium:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; fi
+
+bench: install $(MODEL) seed
+	$(PY) -m bot bench
+
+clean:
+	rm -rf models var results .pytest_cache

@@ -1,0 +1,101 @@
+"""「네」 carries out the change the bot proposed; 「아니요」 drops it.
+
+Every change is written in one transaction with an audit record (bot.shop.repo).
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.glue import Who, day_label, hand_off, order_vars, who, won
+from bot.db import session_scope, utcnow
+from bot.shop import policy, repo
+from bot.shop.models import Order, Status
+
+CLEAR = [SlotSet("pending_change", None), SlotSet("task", None), SlotSet("return_reason", None)]
+
+
+def _own_order(session, person: Who, tracker: Tracker, order_id: str) -> Optional[Order]:
+    if person.guest:
+        return repo.get_order(session, order_id) if tracker.get_slot("verified_order") == order_id else None
+    return repo.order_for_customer(session, order_id, person.customer_id)
+
+
+class ActionConfirmChange(Action):
+    def name(self) -> Text:
+        return "action_confirm_change"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        pending = tracker.get_slot("pending_change")
+        if not pending:
+            dispatcher.utter_message(response="utter_nothing_pending")
+            return []
+        person = who(tracker)
+        conversation, now = tracker.sender_id, utcnow()
+        events: List[EventType] = list(CLEAR)
+        try:
+            with session_scope() as session:
+                order = _own_order(session, person, tracker, pending["order_id"])
+                if order is None:
+                    dispatcher.utter_message(response="utter_order_not_found", order_id=pending["order_id"])
+                    return events
+                values = order_vars(order)
+                kind = pending["kind"]
+                if kind == "cancel_now":
+                    claim = repo.cancel_now(session, order, person.actor, conversation, now)
+                    dispatcher.utter_message(response="utter_cancel_done", **values,
+                                             refund_date=refund_timing_date(claim))
+                elif kind == "cancel_request":
+                    claim = repo.request_cancel(session, order, person.actor, conversation, now)
+                    session.flush()
+                    dispatcher.utter_message(response="utter_cancel_requested", claim_no=claim.claim_no)
+                    events += hand_off(dispatcher, tracker, target="seller", reason="cancel_request",
+                                       kind="cancel_request", order=order, claim_id=claim.id)
+                elif kind == "return":
+                    decision = policy.return_request(Status(order.status), order.delivered_at, now, pending["reason"],
+                                                     order.total_amount, order.seller.return_shipping_fee)
+                    if not decision.allowed:
+                        raise repo.StaleOrder(order.id)
+                    claim = repo.create_return(session, order, pending["reason"], decision.fee,
+                                               decision.refund_amount, person.actor, conversation, now)
+                    dispatcher.utter_message(response="utter_return_done", claim_no=claim.claim_no,
+                                             refund=won(decision.refund_amount))
+                elif kind == "exchange":
+                    claim = repo.create_exchange(session, order, pending.get("reason"), pending.get("detail"),
+                                                 person.actor, conversation, now)
+                    session.flush()
+                    dispatcher.utter_message(response="utter_exchange_requested", claim_no=claim.claim_no)
+                    events += hand_off(dispatcher, tracker, target="seller", reason="exchange", kind="exchange",
+                                       order=order, claim_id=claim.id)
+                elif kind == "address_now":
+                    repo.change_address(session, order, pending["address"], person.actor, conversation, now)
+                    dispatcher.utter_message(response="utter_address_done", address=pending["address"])
+                elif kind == "address_request":
+                    claim = repo.request_address_change(session, order, pending["address"], person.actor,
+                                                        conversation, now)
+                    session.flush()
+                    dispatcher.utter_message(response="utter_address_requested", claim_no=claim.claim_no)
+                    events += hand_off(dispatcher, tracker, target="seller", reason="address_request",
+                                       kind="address_request", order=order, claim_id=claim.id)
+        except repo.StaleOrder:
+            dispatcher.utter_message(response="utter_change_failed", order_id=pending["order_id"])
+        return events + [SlotSet("new_address", None)]
+
+
+def refund_timing_date(claim) -> str:
+    return day_label(claim.expected_refund_date) if claim.expected_refund_date else "3~7영업일 안에"
+
+
+class ActionDeclineChange(Action):
+    def name(self) -> Text:
+        return "action_decline_change"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if tracker.get_slot("pending_change"):
+            dispatcher.utter_message(response="utter_change_declined")
+        else:
+            dispatcher.utter_message(response="utter_anything_else")
+        return CLEAR + [SlotSet("new_address", None)]

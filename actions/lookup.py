@@ -1,0 +1,118 @@
+"""Finding the order a customer means, within what they are allowed to see.
+
+Logged-in customers see only their own orders; with several candidates and no
+order number the recent ones are offered as buttons. Guests prove an order with
+its number and the orderer's phone digits; a wrong pair reveals nothing, and five
+failures lock guest lookups of the conversation for ten minutes.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from actions.glue import latest_entity, latest_text, order_button, who
+from bot.db import utcnow
+from bot.shop import repo
+from bot.shop.models import Order
+from bot.shop.policy import TASK_STATUSES
+
+# A long digit run that is not a valid order number: tell the customer the format.
+_LONG_DIGITS = re.compile(r"\d[\d\- ]{7,}\d")
+
+
+@dataclass
+class Lookup:
+    order: Optional[Order] = None
+    events: List[EventType] = field(default_factory=list)
+
+
+def find_order(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    session: Session,
+    task: str,
+    continuing: bool,
+) -> Lookup:
+    """The order for `task`, or the question that gets closer to it (already uttered).
+
+    `continuing` is true when the customer is answering the bot's question, so the
+    order number given earlier in this scenario still counts.
+    """
+    events: List[EventType] = [SlotSet("task", task)]
+    given = latest_entity(tracker, "order_id")
+    if given is None and _LONG_DIGITS.search(latest_text(tracker)):
+        dispatcher.utter_message(response="utter_malformed_order_id")
+        return Lookup(events=events)
+    if given is None and continuing:
+        given = tracker.get_slot("order_id")
+
+    person = who(tracker)
+    if person.guest:
+        return _guest_order(dispatcher, tracker, session, given, events)
+
+    if given:
+        order = repo.order_for_customer(session, given, person.customer_id)
+        if order is None:
+            dispatcher.utter_message(response="utter_order_not_found", order_id=given)
+            return Lookup(events=events + [SlotSet("order_id", None)])
+        return Lookup(order, events + [SlotSet("order_id", order.id)])
+
+    candidates = repo.recent_orders(session, person.customer_id, TASK_STATUSES[task]) if task in TASK_STATUSES else []
+    if not candidates:
+        candidates = repo.recent_orders(session, person.customer_id)
+    if len(candidates) == 1:
+        return Lookup(candidates[0], events + [SlotSet("order_id", candidates[0].id)])
+    if not candidates:
+        dispatcher.utter_message(response="utter_no_orders")
+        return Lookup(events=events)
+    dispatcher.utter_message(response="utter_choose_order", count=len(candidates),
+                             buttons=[order_button(o) for o in candidates])
+    return Lookup(events=events + [SlotSet("order_id", None)])
+
+
+def _guest_order(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    session: Session,
+    given: Optional[str],
+    events: List[EventType],
+) -> Lookup:
+    now = utcnow()
+    conversation = tracker.sender_id
+    locked_until = repo.guest_locked_until(session, conversation, now)
+    if locked_until is not None:
+        minutes = max(1, math.ceil((locked_until - now).total_seconds() / 60))
+        dispatcher.utter_message(response="utter_guest_locked", minutes=minutes)
+        return Lookup(events=events)
+
+    verified = tracker.get_slot("verified_order")
+    if verified and given in (None, verified):
+        return Lookup(repo.get_order(session, verified), events + [SlotSet("order_id", verified)])
+    if not given:
+        dispatcher.utter_message(response="utter_ask_order_id")
+        return Lookup(events=events)
+
+    digits = latest_entity(tracker, "phone_last4") or tracker.get_slot("phone_last4")
+    if not digits:
+        dispatcher.utter_message(response="utter_ask_phone_last4")
+        return Lookup(events=events + [SlotSet("order_id", given)])
+
+    order = repo.order_for_guest(session, given, digits)
+    if order is None:
+        failures = repo.record_guest_failure(session, conversation, now)
+        forget = [SlotSet("order_id", None), SlotSet("phone_last4", None)]
+        if failures >= repo.GUEST_MAX_FAILURES:
+            dispatcher.utter_message(response="utter_guest_locked", minutes=repo.GUEST_LOCK_MINUTES)
+        else:
+            dispatcher.utter_message(response="utter_guest_not_found")
+        return Lookup(events=events + forget)
+    repo.clear_guest_failures(session, conversation)
+    return Lookup(order, events + [SlotSet("verified_order", order.id), SlotSet("order_id", order.id),
+                                   SlotSet("phone_last4", None)])

@@ -1,0 +1,98 @@
+"""One action per scenario intent, plus the resume action that continues a scenario.
+
+Each scenario is a function `(dispatcher, tracker, session, order) -> events` that runs
+once the order is known (see actions.lookup); this module only wires them up.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import address, cancel, claims, handoff, status
+from actions.glue import latest_entity, latest_text
+from actions.lookup import find_order
+from bot.db import session_scope
+
+Scenario = Callable[..., List[EventType]]
+
+SCENARIOS: Dict[str, Scenario] = {
+    "status": status.order_status,
+    "cancel": cancel.cancel,
+    "refund": claims.refund,
+    "return": claims.refund,
+    "exchange": claims.exchange,
+    "refund_status": claims.refund_status,
+    "address": address.change_address,
+    "seller": handoff.contact_seller,
+}
+
+
+def run_scenario(dispatcher: CollectingDispatcher, tracker: Tracker, task: str, continuing: bool) -> List[EventType]:
+    with session_scope() as session:
+        found = find_order(dispatcher, tracker, session, task, continuing)
+        if found.order is None:
+            return found.events
+        return found.events + SCENARIOS[task](dispatcher, tracker, session, found.order)
+
+
+class ScenarioAction(Action):
+    task = ""
+    action_name = ""
+
+    def name(self) -> Text:
+        return self.action_name
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        return run_scenario(dispatcher, tracker, self.task, continuing=False)
+
+
+class ActionCheckOrderStatus(ScenarioAction):
+    task, action_name = "status", "action_check_order_status"
+
+
+class ActionCancelOrder(ScenarioAction):
+    task, action_name = "cancel", "action_cancel_order"
+
+
+class ActionRequestRefund(ScenarioAction):
+    task, action_name = "refund", "action_request_refund"
+
+
+class ActionReturnOrExchange(ScenarioAction):
+    action_name = "action_return_or_exchange"
+
+    def run(self, dispatcher, tracker, domain):
+        task = "exchange" if claims.wants_exchange_text(latest_text(tracker)) else "return"
+        return run_scenario(dispatcher, tracker, task, continuing=False)
+
+
+class ActionCheckRefundStatus(ScenarioAction):
+    task, action_name = "refund_status", "action_check_refund_status"
+
+
+class ActionChangeAddress(ScenarioAction):
+    task, action_name = "address", "action_change_address"
+
+
+class ActionContactSeller(ScenarioAction):
+    task, action_name = "seller", "action_contact_seller"
+
+
+class ActionResumeTask(Action):
+    """A detail on its own (order number, phone digits, a button) continues the pending scenario."""
+
+    def name(self) -> Text:
+        return "action_resume_task"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        task: Optional[str] = tracker.get_slot("task")
+        if task not in SCENARIOS:
+            if latest_entity(tracker, "order_id") is None and tracker.get_slot("verified_order") is None \
+                    and latest_entity(tracker, "phone_last4") is None:
+                dispatcher.utter_message(response="utter_nothing_pending")
+                return []
+            task = "status"  # an order number alone: show that order
+        return run_scenario(dispatcher, tracker, task, continuing=True)

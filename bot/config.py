@@ -1,0 +1,45 @@
+"""Settings from environment variables, with embedded defaults for one machine."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.db import ROOT, database_url
+
+VAR = ROOT / "var"
+
+
+def _secret(name: str) -> str:
+    """A secret from the environment, else one generated once and kept under var/."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    path = VAR / f"{name.lower()}.secret"
+    if not path.exists():
+        VAR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@dataclass
+class Settings:
+    database_url: str = field(default_factory=database_url)
+    host: str = field(default_factory=lambda: os.environ.get("GATEWAY_HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: int(os.environ.get("GATEWAY_PORT", "8000")))
+    rasa_url: str = field(default_factory=lambda: os.environ.get("RASA_URL", "http://127.0.0.1:5005"))
+    rasa_token: str = field(default_factory=lambda: _secret("RASA_TOKEN"))
+    secret_key: str = field(default_factory=lambda: _secret("GATEWAY_SECRET"))
+    # Handoff hook: "console" (the built-in agent/seller console) or "webhook".
+    handoff_hook: str = field(default_factory=lambda: os.environ.get("HANDOFF_HOOK", "console"))
+    webhook_url: str = field(default_factory=lambda: os.environ.get("HANDOFF_WEBHOOK_URL", ""))
+    webhook_secret: str = field(default_factory=lambda: os.environ.get("HANDOFF_WEBHOOK_SECRET", ""))
+    staff_session_hours: int = field(default_factory=lambda: int(os.environ.get("STAFF_SESSION_HOURS", "8")))
+    max_message_chars: int = 1000
+    secure_cookies: bool = field(default_factory=lambda: os.environ.get("SECURE_COOKIES", "") == "1")
+
+    @property
+    def static_dir(self) -> Path:
+        return ROOT / "bot" / "gateway" / "static"

@@ -1,0 +1,83 @@
+"""Database engine and sessions shared by the shop, the handoff desk and the gateway.
+
+`DATABASE_URL` selects the database; the default is a SQLite file under `var/`.
+All tables (shop and app) hang off the one `Base.metadata`; Alembic migrates it.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator, Optional
+
+from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, declarative_base, sessionmaker
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'shop.db'}"
+
+# Named constraints, so that Alembic batch migrations on SQLite can find them again.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+_engines: dict[str, Engine] = {}
+
+
+def database_url() -> str:
+    return os.environ.get("DATABASE_URL") or DEFAULT_URL
+
+
+def utcnow() -> datetime:
+    """Naive UTC: every timestamp in the database is naive UTC."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def get_engine(url: Optional[str] = None) -> Engine:
+    url = url or database_url()
+    engine = _engines.get(url)
+    if engine is None:
+        if url.startswith("sqlite"):
+            path = url.split("///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, future=True, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, future=True, pool_pre_ping=True)
+        _engines[url] = engine
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def make_session(url: Optional[str] = None) -> Session:
+    return sessionmaker(bind=get_engine(url), future=True, expire_on_commit=False)()
+
+
+@contextmanager
+def session_scope(url: Optional[str] = None) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error."""
+    session = make_session(url)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,55 @@
+"""Talking to the Rasa server: the REST channel for messages, the HTTP API for pause/resume."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional
+
+import aiohttp
+
+log = logging.getLogger(__name__)
+
+
+class RasaUnavailable(Exception):
+    pass
+
+
+class RasaClient:
+    def __init__(self, base_url: str, token: str, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: Optional[aiohttp.ClientSession] = None
+
+    async def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self.timeout)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def send(self, sender: str, message: str, metadata: Dict[str, Any]) -> List[Dict[str, Any]]:
+        """A customer message in, the bot's replies out (text, buttons, custom payloads)."""
+        body = {"sender": sender, "message": message, "metadata": metadata}
+        return await self._post("/webhooks/rest/webhook", body, auth=False)
+
+    async def resume(self, sender: str) -> None:
+        await self._post(f"/conversations/{sender}/tracker/events", {"event": "resume"})
+
+    async def execute(self, sender: str, action: str) -> List[Dict[str, Any]]:
+        """Run one action (e.g. utter_handback) and return what it said."""
+        result = await self._post(f"/conversations/{sender}/execute", {"name": action})
+        return result.get("messages", []) if isinstance(result, dict) else []
+
+    async def _post(self, path: str, body: Dict[str, Any], auth: bool = True) -> Any:
+        http = await self._http()
+        params = {"token": self.token} if auth else None
+        try:
+            async with http.post(self.base_url + path, json=body, params=params) as resp:
+                if resp.status >= 400:
+                    text = await resp.text()
+                    raise RasaUnavailable(f"{path}: HTTP {resp.status}: {text[:200]}")
+                return await resp.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise RasaUnavailable(f"{path}: {exc!r}") from exc

@@ -1,0 +1,347 @@
+"""The help desk: one function per thing a person does with a ticket.
+
+Each function checks who may do it, moves the ticket, appends to the transcript
+and pushes the change to the open websockets, all in one place.
+Staff users are dicts: {id, role ('agent'|'seller'), seller_id, display_name}.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Dict, List, Optional
+
+from sqlalchemy import func, or_, select
+
+from bot.db import session_scope, utcnow
+from bot.gateway.chat import STAFF_CHANNEL, Chat
+from bot.gateway.models import Conversation, Message, StaffUser
+from bot.gateway.rasa_client import RasaUnavailable
+from bot.handoff import routing
+from bot.handoff.models import Ticket, TicketNote
+from bot.shop import repo
+from bot.shop.models import STATUS_LABELS, Customer, Order, Status
+
+log = logging.getLogger(__name__)
+
+REASON_LABELS = {
+    "requested": "상담원 연결 요청",
+    "fallback": "챗봇이 이해하지 못함",
+    "angry": "불만·항의",
+    "late_defect": "7일 지난 불량 접수",
+    "confirmed": "구매확정 주문 문의",
+    "product_question": "상품 문의",
+    "cancel_request": "취소 요청(상품준비중)",
+    "address_request": "배송지 변경 요청(상품준비중)",
+    "exchange": "교환 요청",
+}
+OUTSIDE_HOURS = ("지금은 상담 시간(평일 09:00~18:00)이 아니에요. 문의를 남겨 주시면 {when} 이후 "
+                 "상담원이 순서대로 답변드려요.")
+QUEUE_POSITION = "상담원이 곧 답변드릴게요. (대기 {n}명)"
+ESCALATED = "판매자 답변이 늦어지고 있어서 상담원이 대신 확인해 드릴게요."
+CLOSED_TEXT = "상담이 종료되었어요. 이용해 주셔서 감사해요."
+DECISIONS = {
+    ("cancel", True): "판매자가 취소를 승인했어요. 결제하신 수단으로 {amount}원이 환불돼요.",
+    ("cancel", False): "판매자가 취소 요청을 거절했어요. 상품은 예정대로 발송되고, 받으신 뒤 7일 안에 반품을 신청하실 수 있어요.",
+    ("address", True): "판매자가 배송지 변경을 승인했어요. 새 배송지: {address}",
+    ("address", False): "판매자가 배송지 변경을 승인하지 않았어요. 자세한 내용은 판매자 답변을 확인해 주세요.",
+    ("exchange", True): "판매자가 교환을 승인했어요. 1~3일 안에 회수 기사님이 방문해요.",
+    ("exchange", False): "판매자가 교환 요청을 거절했어요. 자세한 내용은 판매자 답변을 확인해 주세요.",
+}
+
+
+class Forbidden(Exception):
+    """The user may not do this to this ticket (HTTP 403)."""
+
+
+class NotFound(Exception):
+    pass
+
+
+class Refused(Exception):
+    """Allowed in principle, not in the ticket's current state (HTTP 409)."""
+
+
+@dataclass
+class Desk:
+    url: str
+    chat: Chat
+    hook: Any  # bot.handoff.hooks.Hook
+    clock: Callable[[], datetime] = field(default=utcnow)
+
+    # --- the bot hands off ----------------------------------------------------------
+    def open_ticket(self, conversation_id: str, handoff: Dict[str, Any]) -> List[dict]:
+        """A handoff payload from an action becomes a ticket; returns what the customer is told."""
+        now = self.clock()
+        target = "seller" if handoff.get("target") == "seller" and handoff.get("seller_id") else "agent"
+        with session_scope(self.url) as session:
+            conv = session.get(Conversation, conversation_id)
+            if target == "agent":
+                already = session.execute(select(Ticket).where(
+                    Ticket.conversation_id == conversation_id, Ticket.target == "agent",
+                    Ticket.status.in_(routing.OPEN_STATES))).scalars().first()
+                if already is not None:
+                    return []
+            customer = session.get(Customer, conv.customer_id) if conv.customer_id else None
+            context = {
+                "customer": {"id": customer.id, "name": customer.name} if customer else None,
+                "guest": customer is None,
+                "intent": handoff.get("intent"),
+                "slots": handoff.get("slots") or {},
+                "reason_text": REASON_LABELS.get(handoff.get("reason"), handoff.get("reason")),
+            }
+            ticket = Ticket(
+                conversation_id=conversation_id, target=target, status=routing.QUEUED,
+                seller_id=handoff.get("seller_id") if target == "seller" else None,
+                kind=handoff.get("kind") or "general", reason=handoff.get("reason") or "requested",
+                order_id=handoff.get("order_id"), claim_id=handoff.get("claim_id"), context=context,
+                created_at=now, updated_at=now,
+                deadline_at=routing.seller_deadline(now) if target == "seller" else None,
+            )
+            session.add(ticket)
+            session.flush()
+            waiting = session.execute(select(func.count(Ticket.id)).where(
+                Ticket.target == "agent", Ticket.status == routing.QUEUED)).scalar_one()
+            summary = self._summary(session, ticket)
+        told: List[dict] = []
+        if target == "agent":
+            self.chat.set_mode(conversation_id, "agent")
+            text = (QUEUE_POSITION.format(n=waiting) if routing.cs_open(now)
+                    else OUTSIDE_HOURS.format(when=routing.opening_label(now)))
+            told.append(self.chat.post(conversation_id, "system", text))
+        self._publish(summary)
+        self.hook.ticket_opened(summary, self.chat.messages_after(conversation_id))
+        return told
+
+    # --- people act on tickets ------------------------------------------------------
+    def claim(self, ticket_id: int, user: dict) -> dict:
+        with session_scope(self.url) as session:
+            ticket = self._ticket_for(session, ticket_id, user)
+            if user["role"] != "agent" and ticket.target != "seller":
+                raise Forbidden("상담원만 담당할 수 있어요.")
+            self._move(ticket, "claim")
+            ticket.assignee_id = user["id"]
+            summary = self._summary(session, ticket)
+        self._publish(summary)
+        return summary
+
+    def reply(self, ticket_id: int, user: dict, text: str) -> dict:
+        text = _clean(text)
+        with session_scope(self.url) as session:
+            ticket = self._ticket_for(session, ticket_id, user)
+            self._may_answer(ticket, user)
+            if ticket.status == routing.QUEUED:  # answering takes the ticket
+                ticket.status, ticket.assignee_id = routing.ASSIGNED, user["id"]
+            ticket.updated_at = self.clock()
+            conversation_id = ticket.conversation_id
+            summary = self._summary(session, ticket)
+        message = self.chat.post(conversation_id, user["role"], text, author=user["display_name"])
+        self._publish(summary)
+        return message
+
+    def note(self, ticket_id: int, user: dict, text: str) -> dict:
+        text = _clean(text)
+        with session_scope(self.url) as session:
+            ticket = self._ticket_for(session, ticket_id, user)
+            note = TicketNote(ticket_id=ticket.id, author_id=user["id"], text=text, created_at=self.clock())
+            session.add(note)
+            session.flush()
+            data = {"id": note.id, "author": user["display_name"], "text": text,
+                    "created_at": note.created_at.isoformat() + "Z"}
+        self.chat.broker.publish(STAFF_CHANNEL, {"type": "note", "ticket_id": ticket_id, "note": data})
+        return data
+
+    async def hand_back(self, ticket_id: int, user: dict) -> dict:
+        """The human is done: the bot resumes and asks if there is anything else."""
+        summary, conversation_id, was_agent = self._finish(ticket_id, user, "hand_back")
+        if was_agent:
+            await self._resume_bot(conversation_id, greet=True)
+        else:
+            self.chat.post(conversation_id, "system", "판매자 답변이 완료되었어요. 더 궁금한 점은 챗봇에게 물어봐 주세요.")
+        return summary
+
+    async def close(self, ticket_id: int, user: dict) -> dict:
+        summary, conversation_id, was_agent = self._finish(ticket_id, user, "close")
+        self.chat.post(conversation_id, "system", CLOSED_TEXT)
+        if was_agent:
+            await self._resume_bot(conversation_id, greet=False)
+        return summary
+
+    def decide(self, ticket_id: int, user: dict, approve: bool) -> dict:
+        """A seller (or agent) approves or rejects the cancel/address/exchange request of a ticket."""
+        now = self.clock()
+        with session_scope(self.url) as session:
+            ticket = self._ticket_for(session, ticket_id, user)
+            self._may_answer(ticket, user)
+            if ticket.claim_id is None:
+                raise Refused("이 티켓에는 승인할 요청이 없어요.")
+            claim = session.get(repo.Claim, ticket.claim_id)
+            try:
+                repo.decide_claim(session, claim, approve, f"{user['role']}:{user['id']}", now)
+            except repo.StaleOrder:
+                raise Refused("이미 처리되었거나 주문 상태가 바뀐 요청이에요.")
+            text = DECISIONS.get((claim.kind, approve), "요청이 처리되었어요.").format(
+                amount=f"{claim.refund_amount:,}", address=claim.detail or "")
+            ticket.status, ticket.assignee_id = routing.RESOLVED, user["id"]
+            ticket.updated_at = now
+            conversation_id = ticket.conversation_id
+            summary = self._summary(session, ticket)
+        self.chat.post(conversation_id, user["role"], text, author=user["display_name"])
+        self._publish(summary)
+        return summary
+
+    def escalate_overdue(self) -> List[int]:
+        """Seller tickets past their deadline go to the CS queue, and the customer is told."""
+        now = self.clock()
+        escalated = []
+        with session_scope(self.url) as session:
+            tickets = session.execute(select(Ticket).where(
+                Ticket.target == "seller", Ticket.status.in_(routing.OPEN_STATES),
+                Ticket.deadline_at <= now)).scalars().all()
+            for ticket in tickets:
+                ticket.target, ticket.status, ticket.assignee_id = "agent", routing.QUEUED, None
+                ticket.escalated_at = ticket.updated_at = now
+                escalated.append((ticket.id, ticket.conversation_id, self._summary(session, ticket)))
+        for _, conversation_id, summary in escalated:
+            self.chat.post(conversation_id, "system", ESCALATED)
+            self._publish(summary)
+        return [ticket_id for ticket_id, _, _ in escalated]
+
+    # --- reading ------------------------------------------------------------------------
+    def list_tickets(self, user: dict, status: str) -> List[dict]:
+        states = {"queued": [routing.QUEUED], "assigned": [routing.ASSIGNED],
+                  "done": [routing.RESOLVED, routing.CLOSED]}.get(status, [routing.QUEUED])
+        with session_scope(self.url) as session:
+            query = select(Ticket).where(Ticket.status.in_(states))
+            if user["role"] == "seller":
+                query = query.where(Ticket.seller_id == user["seller_id"])
+            tickets = session.execute(query.order_by(Ticket.created_at).limit(200)).scalars().all()
+            return [self._summary(session, t) for t in tickets]
+
+    def ticket_detail(self, ticket_id: int, user: dict) -> dict:
+        with session_scope(self.url) as session:
+            ticket = self._ticket_for(session, ticket_id, user)
+            order = session.get(Order, ticket.order_id) if ticket.order_id else None
+            notes = session.execute(select(TicketNote, StaffUser.display_name)
+                                    .join(StaffUser, StaffUser.id == TicketNote.author_id)
+                                    .where(TicketNote.ticket_id == ticket.id).order_by(TicketNote.id)).all()
+            detail = {
+                "ticket": self._summary(session, ticket),
+                "context": dict(ticket.context or {}, order=_order_context(order)),
+                "notes": [{"id": n.id, "author": name, "text": n.text, "created_at": n.created_at.isoformat() + "Z"}
+                          for n, name in notes],
+            }
+            conversation_id = ticket.conversation_id
+        detail["messages"] = self.chat.messages_after(conversation_id)
+        return detail
+
+    # --- internals ------------------------------------------------------------------------
+    def _ticket_for(self, session, ticket_id: int, user: dict) -> Ticket:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFound("티켓을 찾을 수 없어요.")
+        if user["role"] == "seller" and ticket.seller_id != user["seller_id"]:
+            raise NotFound("티켓을 찾을 수 없어요.")  # another seller's ticket does not exist for them
+        return ticket
+
+    @staticmethod
+    def _may_answer(ticket: Ticket, user: dict) -> None:
+        if ticket.status not in routing.OPEN_STATES:
+            raise Refused("이미 종료된 상담이에요.")
+        if user["role"] == "seller":
+            if ticket.target != "seller":
+                raise Forbidden("상담원에게 넘어간 문의예요.")
+            return
+        if ticket.assignee_id not in (None, user["id"]):
+            raise Forbidden("다른 상담원이 담당 중인 상담이에요.")
+
+    @staticmethod
+    def _move(ticket: Ticket, move: str) -> None:
+        try:
+            ticket.status = routing.next_state(ticket.status, move)
+        except routing.TransitionRefused:
+            raise Refused("지금 상태에서는 할 수 없는 작업이에요.")
+
+    def _finish(self, ticket_id: int, user: dict, move: str):
+        with session_scope(self.url) as session:
+            ticket = self._ticket_for(session, ticket_id, user)
+            self._may_answer(ticket, user)
+            self._move(ticket, move)
+            ticket.assignee_id = ticket.assignee_id or user["id"]
+            ticket.updated_at = self.clock()
+            conv = session.get(Conversation, ticket.conversation_id)
+            was_agent = conv.mode == "agent" and not session.execute(select(Ticket.id).where(
+                Ticket.conversation_id == conv.id, Ticket.target == "agent", Ticket.id != ticket.id,
+                Ticket.status.in_(routing.OPEN_STATES))).first()
+            summary = self._summary(session, ticket)
+            conversation_id = conv.id
+        self._publish(summary)
+        return summary, conversation_id, was_agent
+
+    async def _resume_bot(self, conversation_id: str, greet: bool) -> None:
+        self.chat.set_mode(conversation_id, "bot")
+        try:
+            await self.chat.rasa.resume(conversation_id)
+            if greet:
+                await self.chat.bot_says(conversation_id, await self.chat.rasa.execute(conversation_id, "utter_handback"))
+        except RasaUnavailable as exc:
+            log.error("could not resume %s: %s", conversation_id, exc)
+
+    def _summary(self, session, ticket: Ticket) -> dict:
+        conv = session.get(Conversation, ticket.conversation_id)
+        customer = session.get(Customer, conv.customer_id) if conv and conv.customer_id else None
+        assignee = session.get(StaffUser, ticket.assignee_id) if ticket.assignee_id else None
+        last = session.execute(select(Message.text).where(
+            Message.conversation_id == ticket.conversation_id, Message.sender == "customer")
+            .order_by(Message.id.desc()).limit(1)).scalar()
+        return {
+            "id": ticket.id,
+            "conversation_id": ticket.conversation_id,
+            "status": ticket.status,
+            "target": ticket.target,
+            "kind": ticket.kind,
+            "reason": ticket.reason,
+            "reason_label": REASON_LABELS.get(ticket.reason, ticket.reason),
+            "order_id": ticket.order_id,
+            "customer_name": customer.name if customer else "비회원",
+            "created_at": ticket.created_at.isoformat() + "Z",
+            "deadline_at": ticket.deadline_at.isoformat() + "Z" if ticket.deadline_at else None,
+            "escalated": ticket.escalated_at is not None,
+            "assignee": {"id": assignee.id, "display_name": assignee.display_name} if assignee else None,
+            "seller_id": ticket.seller_id,
+            "last_message": last,
+        }
+
+    def _publish(self, summary: dict) -> None:
+        self.chat.broker.publish(STAFF_CHANNEL, {"type": "ticket", "ticket": summary})
+        self.hook.ticket_changed(summary)
+
+
+def _clean(text: Any) -> str:
+    text = str(text or "").strip()
+    if not text:
+        raise Refused("내용을 입력해 주세요.")
+    if len(text) > 2000:
+        raise Refused("2,000자 이내로 입력해 주세요.")
+    return text
+
+
+def _order_context(order: Optional[Order]) -> Optional[dict]:
+    if order is None:
+        return None
+    shipment = order.shipment
+    return {
+        "id": order.id,
+        "status": order.status,
+        "status_label": STATUS_LABELS[Status(order.status)],
+        "amount": order.total_amount,
+        "items": [{"name": i.product_name, "quantity": i.quantity} for i in order.items],
+        "ordered_at": order.ordered_at.isoformat() + "Z",
+        "seller": order.seller.name,
+        "shipment": None if shipment is None else {
+            "carrier": shipment.carrier,
+            "tracking_number": shipment.tracking_number,
+            "events": [{"occurred_at": e.occurred_at.isoformat() + "Z", "location": e.location,
+                        "description": e.description} for e in shipment.events],
+        },
+    }

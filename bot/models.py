@@ -1,0 +1,7 @@
+"""Import every table so that Base.metadata is complete (for Alembic and tests)."""
+from bot.gateway import models as gateway_models  # noqa: F401
+from bot.handoff import models as handoff_models  # noqa: F401
+from bot.shop import models as shop_models  # noqa: F401
+from bot.db import Base
+
+metadata = Base.metadata

@@ -1,0 +1,122 @@
+"""The real stack for integration and browser tests: action server, Rasa server, gateway.
+
+Started once per test session on free loopback ports, over a fresh seeded database
+(SQLite in a temporary folder), with the trained model from `make train`.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "modu.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    base_url: str
+    database_url: str
+    rasa_url: str
+    rasa_token: str
+    started_in: float
+
+    def customer(self, customer_id: Optional[int] = None) -> "Customer":
+        return Customer(self, customer_id)
+
+    def staff(self, username: str, password: str) -> "Staff":
+        return Staff(self, username, password)
+
+
+@dataclass
+class Customer:
+    """A browser-less customer: a cookie jar and the widget's API."""
+
+    stack: Stack
+    customer_id: Optional[int]
+    http: requests.Session = field(default_factory=requests.Session)
+    last_buttons: List[Dict[str, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.http.get(self.stack.base_url + "/api/me").raise_for_status()
+        if self.customer_id is not None:
+            self.http.post(self.stack.base_url + "/api/login", json={"customer_id": self.customer_id}).raise_for_status()
+
+    @property
+    def conversation_id(self) -> str:
+        return self.http.get(self.stack.base_url + "/api/me").json()["conversation_id"]
+
+    def say(self, text: str, payload: Optional[str] = None) -> List[dict]:
+        body: Dict[str, Any] = {"text": text}
+        if payload:
+            body["payload"] = payload
+        resp = self.http.post(self.stack.base_url + "/api/conversation/messages", json=body, timeout=60)
+        resp.raise_for_status()
+        replies = resp.json()["replies"]
+        buttons = [b for r in replies for b in r.get("buttons", [])]
+        if buttons:
+            self.last_buttons = buttons
+        return replies
+
+    def press(self, title_part: str) -> List[dict]:
+        button = next(b for b in self.last_buttons if title_part in b["title"])
+        return self.say(button["title"], button["payload"])
+
+    def history(self, after: int = 0) -> List[dict]:
+        return self.http.get(self.stack.base_url + "/api/conversation/messages", params={"after": after}).json()["messages"]
+
+
+@dataclass
+class Staff:
+    stack: Stack
+    username: str
+    password: str
+    token: str = ""
+    user: Dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        resp = requests.post(self.stack.base_url + "/api/staff/login",
+                             json={"username": self.username, "password": self.password})
+        resp.raise_for_status()
+        self.token, self.user = resp.json()["token"], resp.json()["user"]
+
+    def call(self, method: str, path: str, **kwargs) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        return requests.request(method, self.stack.base_url + path, headers=headers, timeout=60, **kwargs)
+
+
+def text_of(replies: List[dict]) -> str:
+    return "\n".join(r["text"] for r in replies)
+
+
+def start(tmp: Path) -> tuple:
+    from bot.cli import start_stack
+
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train`")
+    database_url = f"sqlite:///{tmp / 'stack.db'}"
+    env = dict(os.environ, DATABASE_URL=database_url, HANDOFF_HOOK="console")
+    from bot.shop.migrate import ensure_seeded
+
+    ensure_seeded(database_url)
+    ports = free_port(), free_port(), free_port()
+    started = time.time()
+    procs = start_stack(ports[0], ports[1], ports[2], str(MODEL), env=env)
+    from bot.config import Settings
+
+    stack = Stack(base_url=f"http://127.0.0.1:{ports[0]}", database_url=database_url,
+                  rasa_url=f"http://127.0.0.1:{ports[1]}", rasa_token=Settings().rasa_token,
+                  started_in=time.time() - started)
+    return stack, procs
