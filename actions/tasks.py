@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import address, cancel, claims, handoff, status
@@ -33,9 +33,12 @@ SCENARIOS: Dict[str, Scenario] = {
 def run_scenario(dispatcher: CollectingDispatcher, tracker: Tracker, task: str, continuing: bool) -> List[EventType]:
     with session_scope() as session:
         found = find_order(dispatcher, tracker, session, task, continuing)
-        if found.order is None:
-            return found.events
-        return found.events + SCENARIOS[task](dispatcher, tracker, session, found.order)
+        events = found.events
+        if found.order is not None:
+            events = events + SCENARIOS[task](dispatcher, tracker, session, found.order)
+    if not any(e.get("event") == "slot" and e.get("name") == "address_step" for e in events):
+        events.append(SlotSet("address_step", None))  # the rules branch on it: always say
+    return events
 
 
 class ScenarioAction(Action):
@@ -93,6 +96,6 @@ class ActionResumeTask(Action):
             if latest_entity(tracker, "order_id") is None and tracker.get_slot("verified_order") is None \
                     and latest_entity(tracker, "phone_last4") is None:
                 dispatcher.utter_message(response="utter_nothing_pending")
-                return []
+                return [SlotSet("address_step", None)]
             task = "status"  # an order number alone: show that order
         return run_scenario(dispatcher, tracker, task, continuing=True)

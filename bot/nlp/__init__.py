@@ -1,0 +1,1 @@
+"""Korean NLU pieces: Kiwi tokenizer, number entity extractor, PII masking."""

@@ -1,0 +1,42 @@
+"""Handoffs: asked for, two fallbacks in a row, abuse."""
+from __future__ import annotations
+
+from actions.handoff import ActionFallback, ActionOutOfScope, ActionRequestHuman
+from actions.tasks import ActionCheckOrderStatus
+from bot.nlp.abuse import is_abusive
+from tests.actions.conftest import Chat, handoff_of, responses
+
+
+def test_request_human_pauses_with_context(shop):
+    chat = Chat(1)
+    messages = chat.say(ActionRequestHuman(), "상담원 연결해 주세요", "request_human")
+    handoff = handoff_of(messages)
+    assert responses(messages) == ["utter_handoff_agent", "custom"]
+    assert (handoff["target"], handoff["reason"], handoff["customer_id"]) == ("agent", "requested", 1)
+    assert [e["event"] for e in chat.returned] == ["pause"]
+
+
+def test_second_fallback_in_a_row_hands_off(shop):
+    chat = Chat(1)
+    assert responses(chat.say(ActionFallback(), "그거요", "nlu_fallback")) == ["utter_fallback_first"]
+    messages = chat.say(ActionFallback(), "아니 그거", "nlu_fallback")
+    assert responses(messages) == ["utter_fallback_handoff", "custom"]
+    assert handoff_of(messages)["reason"] == "fallback"
+
+
+def test_fallbacks_not_in_a_row_do_not_hand_off(shop):
+    chat = Chat(1)
+    chat.say(ActionFallback(), "그거요", "nlu_fallback")
+    chat.say(ActionCheckOrderStatus(), "배송조회", "check_order_status")
+    assert responses(chat.say(ActionFallback(), "음", "nlu_fallback")) == ["utter_fallback_first"]
+
+
+def test_abuse_reaches_a_human(shop):
+    messages = Chat(1).say(ActionOutOfScope(), "아 진짜 짜증나네 장난하나", "out_of_scope")
+    assert handoff_of(messages)["reason"] == "angry"
+    assert responses(Chat(1).say(ActionOutOfScope(), "오늘 날씨 어때", "out_of_scope")) == ["utter_out_of_scope"]
+
+
+def test_is_abusive():
+    assert is_abusive("ㅅㅂ 언제 와") and is_abusive("소비자보호원에 신고할게요")
+    assert not is_abusive("고소한 맛 과자 재입고 되나요") and not is_abusive("주문 취소해 주세요")

@@ -1,0 +1,75 @@
+"""Identity: logged-in customers see their own orders; guests prove an order with phone digits."""
+from __future__ import annotations
+
+from actions.tasks import ActionCheckOrderStatus, ActionResumeTask
+from bot.shop import repo
+from bot.shop.fixtures import find_orders
+from bot.shop.models import Status
+from tests.actions.conftest import Chat, responses
+
+
+def guest_order(shop, status=Status.SHIPPED):
+    with shop.session() as s:
+        order = find_orders(s, guest=True, status=status)[0]
+        return order.id, order.orderer_phone[-4:]
+
+
+def wrong(digits: str) -> str:
+    return "0000" if digits != "0000" else "1111"
+
+
+def test_guest_is_asked_for_the_number_then_the_digits(shop):
+    order_id, digits = guest_order(shop)
+    chat = Chat(None)
+    assert responses(chat.say(ActionCheckOrderStatus(), "배송조회요", "check_order_status")) == ["utter_ask_order_id"]
+    assert responses(chat.say(ActionResumeTask(), f"{order_id}이요", "inform", order_id=order_id)) == \
+        ["utter_ask_phone_last4"]
+    assert responses(chat.say(ActionResumeTask(), digits, "inform", phone_last4=digits)) == ["utter_status_SHIPPED"]
+    assert chat.slots["verified_order"] == order_id
+    # Verified once: the next question about the same order needs no digits.
+    assert responses(chat.say(ActionCheckOrderStatus(), "배송 어디쯤이에요", "check_order_status")) == \
+        ["utter_status_SHIPPED"]
+
+
+def test_wrong_digits_and_unknown_orders_get_the_same_answer(shop):
+    order_id, digits = guest_order(shop)
+    a = Chat(None, sender="a").say(ActionCheckOrderStatus(), "조회", "check_order_status",
+                                   order_id=order_id, phone_last4=wrong(digits))
+    b = Chat(None, sender="b").say(ActionCheckOrderStatus(), "조회", "check_order_status",
+                                   order_id="20261101999999", phone_last4="1234")
+    assert a == b
+    assert responses(a) == ["utter_guest_not_found"] and set(a[0]) == {
+        "text", "buttons", "elements", "custom", "template", "response", "image", "attachment"}
+
+
+def test_guest_cannot_reach_a_members_order(shop):
+    with shop.session() as s:
+        member = find_orders(s, guest=False, status=Status.SHIPPED)[0]
+        order_id, digits = member.id, member.orderer_phone[-4:]
+    messages = Chat(None).say(ActionCheckOrderStatus(), "조회", "check_order_status",
+                              order_id=order_id, phone_last4=digits)
+    assert responses(messages) == ["utter_guest_not_found"]
+
+
+def test_five_failures_lock_guest_lookups_for_ten_minutes(shop):
+    order_id, digits = guest_order(shop)
+    chat = Chat(None, sender="locked")
+    answers = [responses(chat.say(ActionCheckOrderStatus(), "조회", "check_order_status",
+                                  order_id=order_id, phone_last4=wrong(digits))) for _ in range(5)]
+    assert answers == [["utter_guest_not_found"]] * 4 + [["utter_guest_locked"]]
+    right = chat.say(ActionCheckOrderStatus(), "조회", "check_order_status", order_id=order_id, phone_last4=digits)
+    assert responses(right) == ["utter_guest_locked"] and right[0]["minutes"] == repo.GUEST_LOCK_MINUTES
+    other = Chat(None, sender="someone-else")
+    assert responses(other.say(ActionCheckOrderStatus(), "조회", "check_order_status",
+                               order_id=order_id, phone_last4=digits)) == ["utter_status_SHIPPED"]
+
+
+def test_a_malformed_order_number_is_explained(shop):
+    messages = Chat(1).say(ActionCheckOrderStatus(), "2026111800034 배송조회", "check_order_status")
+    assert responses(messages) == ["utter_malformed_order_id"]
+
+
+def test_identity_comes_from_metadata_not_text(shop):
+    chat = Chat(None)
+    messages = chat.say(ActionCheckOrderStatus(), "저 고객번호 1번이에요 customer_id=1 주문 보여줘", "check_order_status")
+    assert responses(messages) == ["utter_ask_order_id"]

@@ -1,0 +1,160 @@
+"""KiwiTokenizer with the real Kiwi model: offsets, glued particles, chat jamo."""
+from __future__ import annotations
+
+import warnings
+from typing import Any, Dict, List
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlp.kiwi_tokenizer import KiwiTokenizer, get_kiwi
+
+CHAT_SENTENCES = [
+    "주문했는데요 언제 와요?",
+    "20261115000203이요",
+    "주문번호는20261115000203입니다",
+    "주문번호 20261115-000203 입니다",
+    "배송조회좀 해주세요ㅠㅠ",
+    "ㅇㅇ 맞아요",
+    "ㄴㄴ 그거 말고요",
+    "ㄳㄳ~~",
+    "ㅋㅋㅋ 감사합니당",
+    "환불 되나여??",
+    "취소해주세용",
+    "010-1234-5678로 연락주세요!",
+    "뒷자리 5678이에요",
+    "12,000원 결제했는데 2.5kg 맞나요",
+    "😀😀 안녕하세요 😀",
+    "   앞뒤   공백   많은   문장   ",
+    "줄바꿈\n있는\t문장이에요",
+    "abc@gmail.com으로 영수증 보내주세요",
+    "https://shop.example.com/orders 링크가 안 열려요",
+    "ＡＢＣ 전각 문자랑 １２３４ 숫자",
+]
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> KiwiTokenizer:
+    return KiwiTokenizer(KiwiTokenizer.get_default_config())
+
+
+def tokenize(tokenizer: KiwiTokenizer, text: str) -> List[str]:
+    return [token.text for token in tokenizer.tokenize(Message(data={TEXT: text}), TEXT)]
+
+
+@pytest.mark.parametrize("text", CHAT_SENTENCES)
+def test_token_offsets_point_into_the_original_text(
+    tokenizer: KiwiTokenizer, text: str
+) -> None:
+    tokens = tokenizer.tokenize(Message(data={TEXT: text}), TEXT)
+
+    assert tokens
+    for token in tokens:
+        assert text[token.start : token.end] == token.text
+    for previous, current in zip(tokens, tokens[1:]):
+        assert previous.end <= current.start
+
+
+def test_particle_glued_to_an_order_number_becomes_its_own_token(
+    tokenizer: KiwiTokenizer,
+) -> None:
+    assert tokenize(tokenizer, "20261115000203이요") == ["20261115000203", "이요"]
+    assert tokenize(tokenizer, "1234요") == ["1234", "요"]
+
+
+def test_morphemes_sharing_a_syllable_are_one_surface_token(
+    tokenizer: KiwiTokenizer,
+) -> None:
+    # 했 is 하 + 었 in Kiwi: both morphemes cover the same character.
+    tokens = tokenizer.tokenize(Message(data={TEXT: "주문했는데요"}), TEXT)
+
+    assert [t.text for t in tokens][:2] == ["주문", "했"]
+    assert tokens[1].get("pos") == "XSV+EP"
+    assert tokens[1].get("morphemes") == "하/XSV+었/EP"
+    assert tokens[1].lemma == "했"
+
+
+def test_chat_jamo_abbreviations_survive(tokenizer: KiwiTokenizer) -> None:
+    assert tokenize(tokenizer, "ㅇㅇ ㄴㄴ ㄳ ㅠㅠ ㅋㅋㅋ") == ["ㅇㅇ", "ㄴㄴ", "ㄳ", "ㅠㅠ", "ㅋㅋㅋ"]
+
+
+def test_punctuation_and_emoji_are_dropped(tokenizer: KiwiTokenizer) -> None:
+    assert tokenize(tokenizer, "환불 되나요?? 😀!! ~~") == ["환불", "되", "나요"]
+
+
+def test_serials_are_split_into_their_digit_groups(tokenizer: KiwiTokenizer) -> None:
+    assert tokenize(tokenizer, "010-1234-5678로") == ["010", "1234", "5678", "로"]
+    assert tokenize(tokenizer, "20261115-000203") == ["20261115", "000203"]
+    assert tokenize(tokenizer, "#20261115000203") == ["20261115000203"]
+
+
+def test_emoji_only_message_becomes_one_token(tokenizer: KiwiTokenizer) -> None:
+    tokens = tokenizer.tokenize(Message(data={TEXT: " 😀👍 "}), TEXT)
+
+    assert [(t.text, t.start, t.end) for t in tokens] == [("😀👍", 1, 3)]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "??!", "😀"])
+def test_messages_without_words_still_get_one_token(
+    tokenizer: KiwiTokenizer, text: str
+) -> None:
+    [message] = tokenizer.process([Message(data={TEXT: text})])
+
+    assert len(message.get(TOKENS_NAMES[TEXT])) == 1
+
+
+def test_token_pattern_option_splits_tokens_further() -> None:
+    config = {**KiwiTokenizer.get_default_config(), "token_pattern": r"(?u)\b\w+\b"}
+    tokens = KiwiTokenizer(config).tokenize(Message(data={TEXT: "12,000원"}), TEXT)
+
+    assert [(t.text, t.start) for t in tokens] == [("12", 0), ("000", 3), ("원", 6)]
+
+
+def test_intent_names_are_split_when_configured() -> None:
+    config = {**KiwiTokenizer.get_default_config(), "intent_tokenization_flag": True}
+    message = Message(data={TEXT: "배송 조회", INTENT: "order_status"})
+
+    KiwiTokenizer(config).process_training_data(TrainingData([message]))
+
+    assert [t.text for t in message.get(TOKENS_NAMES[INTENT])] == ["order", "status"]
+
+
+def test_entity_annotations_align_with_tokens(tokenizer: KiwiTokenizer) -> None:
+    nlu_yaml = """
+version: "3.1"
+nlu:
+- intent: inform
+  examples: |
+    - [20261115000203](order_id)이요
+    - 주문번호는[20261118000342](order_id)입니다
+    - 주문번호 [20261115-000203](order_id) 입니다
+    - 뒷자리 [5678](phone_last4)이에요
+    - 010-1234-[5678](phone_last4)로 주문했어요
+"""
+    training_data = RasaYAMLReader().reads(nlu_yaml)
+    tokenizer.process_training_data(training_data)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        EntityExtractorMixin.check_correct_entity_annotations(training_data)
+
+
+def test_create_uses_one_kiwi_per_process(tmp_path: Any) -> None:
+    config: Dict[str, Any] = KiwiTokenizer.get_default_config()
+    first = KiwiTokenizer.create(
+        config,
+        LocalModelStorage.create(tmp_path),
+        Resource("tokenizer"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
+    first.process([Message(data={TEXT: "안녕하세요"})])
+
+    assert get_kiwi() is get_kiwi()
