@@ -10,7 +10,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.glue import Who, day_label, hand_off, order_vars, who, won
+from actions.glue import Who, day_label, hand_off, latest_text, order_vars, who, won
+from actions.handoff import is_plain_answer, not_understood
 from bot.db import session_scope, utcnow
 from bot.shop import policy, repo
 from bot.shop.models import Order, Status
@@ -31,6 +32,8 @@ class ActionConfirmChange(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         pending = tracker.get_slot("pending_change")
         if not pending:
+            if not is_plain_answer(latest_text(tracker)):
+                return not_understood(dispatcher, tracker)
             dispatcher.utter_message(response="utter_nothing_pending")
             return []
         person = who(tracker)
@@ -96,6 +99,8 @@ class ActionDeclineChange(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         if tracker.get_slot("pending_change"):
             dispatcher.utter_message(response="utter_change_declined")
+        elif not is_plain_answer(latest_text(tracker)):
+            return not_understood(dispatcher, tracker)
         else:
             dispatcher.utter_message(response="utter_anything_else")
         return CLEAR + [SlotSet("new_address", None)]

@@ -1,6 +1,7 @@
 """Handing the conversation to a person: asked for, not understood twice, or angry."""
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -21,19 +22,47 @@ def contact_seller(dispatcher: CollectingDispatcher, tracker: Tracker, session: 
     return hand_off(dispatcher, tracker, target="seller", reason="product_question", kind="question", order=order)
 
 
+FALLBACK_RESPONSES = {"utter_fallback_first", "utter_fallback_handoff"}
+
+
 def consecutive_fallbacks(tracker: Tracker) -> int:
-    """How many user turns in a row, this one included, the bot failed to understand."""
-    count, answered_by, seen_current = 1, None, False
+    """How many user turns in a row, this one included, the bot failed to understand.
+
+    A turn counts when the bot answered it with a fallback response, whichever action did.
+    """
+    count, fell_back, seen_current = 1, False, False
     for event in reversed(tracker.events):
         kind = event.get("event")
-        if kind == "action" and event.get("name") != "action_listen":
-            answered_by = event.get("name")  # walking back: ends as the first action after a user turn
+        if kind == "bot" and (event.get("metadata") or {}).get("utter_action") in FALLBACK_RESPONSES:
+            fell_back = True
         elif kind == "user":
-            if seen_current and answered_by != "action_fallback":
-                break
-            count += 1 if seen_current else 0
-            seen_current, answered_by = True, None
+            if seen_current:
+                if not fell_back:
+                    break
+                count += 1
+            seen_current, fell_back = True, False
     return count
+
+
+def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """Say so and offer the menu; the second time in a row (or when abusive) hand off to an agent."""
+    if is_abusive(latest_text(tracker)):
+        dispatcher.utter_message(response="utter_handoff_angry")
+        return hand_off(dispatcher, tracker, target="agent", reason="angry")
+    if consecutive_fallbacks(tracker) >= HANDOFF_AFTER_FALLBACKS:
+        dispatcher.utter_message(response="utter_fallback_handoff")
+        return hand_off(dispatcher, tracker, target="agent", reason="fallback")
+    dispatcher.utter_message(response="utter_fallback_first")
+    return []
+
+
+def is_plain_answer(text: str) -> bool:
+    """A bare yes/no (「네」「ㅇㅇ」「아니요 괜찮아요」), as opposed to a sentence the bot did not follow."""
+    compact = re.sub(r"[\s\W_]+", "", text)
+    return len(compact) <= 4 or (len(compact) <= 8 and bool(_YES_NO.search(compact)))
+
+
+_YES_NO = re.compile(r"^(네|넹|넵|예|응|웅|ㅇㅇ|ㅇㅋ|오케이|좋아요|알겠|아니|아뇨|ㄴㄴ|노노|괜찮|됐어|싫어)")
 
 
 class ActionRequestHuman(Action):
@@ -50,14 +79,7 @@ class ActionFallback(Action):
         return "action_fallback"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        if is_abusive(latest_text(tracker)):
-            dispatcher.utter_message(response="utter_handoff_angry")
-            return hand_off(dispatcher, tracker, target="agent", reason="angry")
-        if consecutive_fallbacks(tracker) >= HANDOFF_AFTER_FALLBACKS:
-            dispatcher.utter_message(response="utter_fallback_handoff")
-            return hand_off(dispatcher, tracker, target="agent", reason="fallback")
-        dispatcher.utter_message(response="utter_fallback_first")
-        return []
+        return not_understood(dispatcher, tracker)
 
 
 class ActionOutOfScope(Action):

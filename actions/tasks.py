@@ -95,7 +95,6 @@ class ActionResumeTask(Action):
         if task not in SCENARIOS:
             if latest_entity(tracker, "order_id") is None and tracker.get_slot("verified_order") is None \
                     and latest_entity(tracker, "phone_last4") is None:
-                dispatcher.utter_message(response="utter_nothing_pending")
-                return [SlotSet("address_step", None)]
+                return handoff.not_understood(dispatcher, tracker) + [SlotSet("address_step", None)]
             task = "status"  # an order number alone: show that order
         return run_scenario(dispatcher, tracker, task, continuing=True)

@@ -125,3 +125,16 @@ def session(db_url, seeded_db):
 @pytest.fixture
 def now():
     return NOW
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """The real stack (action server, Rasa, gateway) once per test session: see tests/stack.py."""
+    from bot.cli import stop_stack
+    from tests.stack import start
+
+    running, procs = start(tmp_path_factory.mktemp("stack"))
+    try:
+        yield running
+    finally:
+        stop_stack(procs)

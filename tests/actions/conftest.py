@@ -74,6 +74,9 @@ class Chat:
         result = action.run(dispatcher, tracker, DOMAIN)
         events = asyncio.run(result) if inspect.iscoroutine(result) else result
         self.events.append({"event": "action", "name": action.name()})
+        for message in dispatcher.messages:
+            self.events.append({"event": "bot", "text": message.get("text"),
+                                "metadata": {"utter_action": message.get("response")}})
         for event in events:
             self.events.append(event)
             if event.get("event") == "slot":
