@@ -17,6 +17,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "modu.tar.gz"
+WEBHOOK_SECRET = "test-webhook-secret"
 
 
 def free_port() -> int:
@@ -107,7 +108,8 @@ def start(tmp: Path) -> tuple:
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train`")
     database_url = f"sqlite:///{tmp / 'stack.db'}"
-    env = dict(os.environ, DATABASE_URL=database_url, HANDOFF_HOOK="console")
+    env = dict(os.environ, DATABASE_URL=database_url, HANDOFF_HOOK="console",
+               HANDOFF_WEBHOOK_SECRET=WEBHOOK_SECRET)  # the inbound help-desk API is on
     from bot.shop.migrate import ensure_seeded
 
     ensure_seeded(database_url)

@@ -215,7 +215,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "modu_gateway") 
                 last = message["id"]
             conv = chat.conversation(conversation_id)
             await ws.send(json.dumps({"type": "status", "mode": conv.mode}))
-            await _pump(ws, queue, last, lambda event: True)
+            await _pump(ws, queue, last, lambda event: [event])
         finally:
             broker.unsubscribe(conversation_channel(conversation_id), queue)
 
@@ -321,7 +321,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "modu_gateway") 
         queue = broker.subscribe(STAFF_CHANNEL)
         try:
             await ws.send(json.dumps({"type": "hello", "user": user}, ensure_ascii=False))
-            await _pump(ws, queue, 0, _staff_filter(url, user))
+            await _pump(ws, queue, 0, _staff_frames(url, user))
         finally:
             broker.unsubscribe(STAFF_CHANNEL, queue)
 
@@ -330,26 +330,29 @@ def create_app(settings: Optional[Settings] = None, name: str = "modu_gateway") 
     return app
 
 
-def _staff_filter(url: str, user: dict):
-    """Agents see every event; a seller only those of its own tickets."""
-    if user["role"] != "seller":
-        return lambda event: True
-
-    def visible(event: dict) -> bool:
+def _staff_frames(url: str, user: dict):
+    """What a staff socket receives for a broker event: agents everything, a seller only its
+    own tickets. Message events are addressed to the tickets of their conversation."""
+    def frames(event: dict) -> list:
         if event["type"] == "ticket":
-            return event["ticket"].get("seller_id") == user["seller_id"]
+            mine = user["role"] != "seller" or event["ticket"].get("seller_id") == user["seller_id"]
+            return [event] if mine else []
         with session_scope(url) as session:
-            query = select(Ticket.id).where(Ticket.seller_id == user["seller_id"])
             if event["type"] == "message":
-                query = query.where(Ticket.conversation_id == event["conversation_id"])
+                query = select(Ticket.id).where(Ticket.conversation_id == event["conversation_id"])
             else:
-                query = query.where(Ticket.id == event.get("ticket_id"))
-            return session.execute(query.limit(1)).first() is not None
+                query = select(Ticket.id).where(Ticket.id == event.get("ticket_id"))
+            if user["role"] == "seller":
+                query = query.where(Ticket.seller_id == user["seller_id"])
+            ticket_ids = session.execute(query.order_by(Ticket.id.desc()).limit(5)).scalars().all()
+        if event["type"] != "message":
+            return [event] if ticket_ids else []
+        return [dict(event, ticket_id=ticket_id) for ticket_id in ticket_ids]
 
-    return visible
+    return frames
 
 
-async def _pump(ws, queue: asyncio.Queue, last_id: int, visible) -> None:
+async def _pump(ws, queue: asyncio.Queue, last_id: int, frames) -> None:
     """Forward broker events to the socket until the client goes away.
 
     Messages at or below `last_id` were already sent from the database: skipped, so a
@@ -374,8 +377,8 @@ async def _pump(ws, queue: asyncio.Queue, last_id: int, visible) -> None:
                 if message["id"] <= last_id:
                     continue
                 last_id = message["id"]
-            if visible(event):
-                await ws.send(json.dumps(event, ensure_ascii=False))
+            for frame in frames(event):
+                await ws.send(json.dumps(frame, ensure_ascii=False))
     except Exception as exc:  # the socket closed under us
         log.debug("websocket closed: %r", exc)
     finally:

@@ -27,7 +27,6 @@ export class ChatWidget {
     this.mode = 'bot';
     this.unread = 0;
     this.lastCustomerId = 0;
-    this.gap = { running: false, from: null };
     this.historyFailed = false;
     this.noticeKind = null;
     this.typingTimer = null;
@@ -78,7 +77,6 @@ export class ChatWidget {
     this.timeline.clear();
     this.pendings.clear();
     this.lastCustomerId = 0;
-    this.gap = { running: false, from: null };
     this.historyFailed = false;
     this.els.hint.hidden = true;
     this.setTyping(false);
@@ -253,7 +251,11 @@ export class ChatWidget {
     }
   }
 
-  /** One live message (websocket or POST replies); fetches the gap when ids jump. */
+  /**
+   * One live message (websocket or POST replies). Ids increase but are shared by all
+   * conversations, so a jump is not a gap: the server replays everything after the last
+   * id on every (re)connect, and the timeline drops ids it already has.
+   */
   receive(raw, entry = null) {
     if (!isMessage(raw)) return;
     const message = normalizeMessage(raw);
@@ -261,10 +263,8 @@ export class ChatWidget {
       if (entry) this.dropPending(entry); // already shown via the websocket
       return;
     }
-    const expected = this.timeline.maxId + 1;
     const stick = this.isNearBottom();
     this.add(message, { live: true, entry });
-    if (message.id > expected) this.fillGap(expected - 1);
     if (stick || message.sender === 'customer') this.scrollToBottom();
   }
 
@@ -314,26 +314,7 @@ export class ChatWidget {
     }
   }
 
-  async fillGap(afterId) {
-    this.gap.from = this.gap.from === null ? afterId : Math.min(this.gap.from, afterId);
-    if (this.gap.running) return;
-    const generation = this.generation;
-    const gap = this.gap;
-    gap.running = true;
-    try {
-      while (gap.from !== null) {
-        const from = gap.from;
-        gap.from = null;
-        const data = await this.api.get(`${MESSAGES_PATH}?after=${from}`);
-        if (generation !== this.generation) return;
-        this.ingest(data.messages, { live: true });
-      }
-    } catch {
-      gap.from = null; // the replay on the next websocket reconnect catches up
-    } finally {
-      gap.running = false;
-    }
-  }
+
 
   renderOne(message) {
     const interactive = message.sender !== 'customer' && message.id > this.lastCustomerId;

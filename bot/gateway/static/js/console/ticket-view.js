@@ -202,11 +202,10 @@ export class TicketView {
     if (!this.current || !sameId(this.current.id, ticketId) || !isMessage(raw)) return;
     const message = normalizeMessage(raw);
     if (this.current.messages.has(message.id)) return;
-    const ids = [...this.current.messages.keys()];
-    const maxId = ids.length ? Math.max(...ids) : 0;
+    // Ids are shared by all conversations: a jump is not a gap. While connected the staff
+    // socket misses nothing; after a reconnect the console refetches the open ticket.
     this.current.messages.set(message.id, message);
     this.renderTranscript(false);
-    if (maxId && message.id > maxId + 1) this.scheduleRefresh(); // possible gap: ask the server
   }
 
   receiveNote(ticketId, note) {

@@ -1,0 +1,189 @@
+"""The help desk on a real database with a fake clock: tickets, routing, authorization, deadlines.
+
+(Hand-back and close talk to Rasa: they are covered on the real stack in tests/integration.)
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot import db as bot_db
+from bot.gateway.chat import STAFF_CHANNEL, Chat, conversation_channel
+from bot.gateway.models import Conversation, Message, StaffUser
+from bot.gateway.realtime import Broker
+from bot.handoff.desk import Desk, Forbidden, NotFound, Refused
+from bot.handoff.hooks import ConsoleHook
+from bot.handoff.models import Ticket
+from bot.shop import repo
+from bot.shop.fixtures import find_order
+from bot.shop.models import AuditLog, Order, Status
+
+FRIDAY_10_KST = datetime(2026, 11, 27, 1, 0)  # naive UTC
+FRIDAY_19_KST = datetime(2026, 11, 27, 10, 0)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def desk(new_db_url):
+    from bot.shop.seed import seed
+
+    url = new_db_url()
+    with bot_db.session_scope(url) as s:
+        seed(s, FRIDAY_10_KST)
+    broker = Broker()
+    chat = Chat(url=url, rasa=None, broker=broker)
+    desk = Desk(url=url, chat=chat, hook=ConsoleHook(), clock=Clock(FRIDAY_10_KST))
+    chat.handoff = desk
+    return desk
+
+
+def staff(desk, username: str) -> dict:
+    with bot_db.session_scope(desk.url) as s:
+        u = s.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one()
+        return {"id": u.id, "role": u.role, "seller_id": u.seller_id, "display_name": u.display_name}
+
+
+def handoff(desk, customer_id=1, **payload) -> tuple:
+    conversation_id = desk.chat.start_conversation(customer_id)
+    desk.chat.post(conversation_id, "customer", "상담원 연결해 주세요")
+    body = {"target": "agent", "reason": "requested", "intent": {"name": "request_human", "confidence": 0.98},
+            "slots": {"order_id": None}, **payload}
+    told = desk.open_ticket(conversation_id, body)
+    with bot_db.session_scope(desk.url) as s:
+        ticket = s.execute(select(Ticket).where(Ticket.conversation_id == conversation_id)).scalars().first()
+        return conversation_id, ticket.id if ticket else None, told
+
+
+def test_agent_handoff_queues_a_ticket_with_context_and_silences_the_bot(desk):
+    staff_events = desk.chat.broker.subscribe(STAFF_CHANNEL)
+    conversation_id, ticket_id, told = handoff(desk)
+    with bot_db.session_scope(desk.url) as s:
+        ticket = s.get(Ticket, ticket_id)
+        assert (ticket.status, ticket.target, ticket.reason) == ("queued", "agent", "requested")
+        assert ticket.context["customer"]["id"] == 1 and ticket.context["intent"]["name"] == "request_human"
+        assert s.get(Conversation, conversation_id).mode == "agent"
+    assert "대기 1명" in told[0]["text"]
+    events = [staff_events.get_nowait() for _ in range(staff_events.qsize())]
+    assert any(e["type"] == "ticket" and e["ticket"]["id"] == ticket_id for e in events)
+
+
+def test_outside_cs_hours_the_customer_is_told_when_an_agent_answers(desk):
+    desk.clock.now = FRIDAY_19_KST
+    _, _, told = handoff(desk)
+    assert "상담 시간(평일 09:00~18:00)" in told[0]["text"] and "월요일 오전 9시" in told[0]["text"]
+
+
+def test_a_second_agent_handoff_in_the_same_conversation_adds_no_ticket(desk):
+    conversation_id, first, _ = handoff(desk)
+    assert desk.open_ticket(conversation_id, {"target": "agent", "reason": "fallback"}) == []
+    with bot_db.session_scope(desk.url) as s:
+        assert len(s.execute(select(Ticket).where(Ticket.conversation_id == conversation_id)).all()) == 1
+
+
+def test_claim_reply_and_authorization(desk):
+    conversation_id, ticket_id, _ = handoff(desk)
+    kim, lee = staff(desk, "agent1"), staff(desk, "agent2")
+    customer_events = desk.chat.broker.subscribe(conversation_channel(conversation_id))
+    assert desk.claim(ticket_id, kim)["status"] == "assigned"
+    with pytest.raises(Refused):
+        desk.claim(ticket_id, lee)
+    with pytest.raises(Forbidden):
+        desk.reply(ticket_id, lee, "제가 답할게요")
+    message = desk.reply(ticket_id, kim, "안녕하세요, 상담원 김하늘입니다.")
+    assert (message["sender"], message["author"]) == ("agent", "김하늘")
+    pushed = customer_events.get_nowait()
+    assert pushed == {"type": "message", "message": message}
+    with pytest.raises(Refused):
+        desk.reply(ticket_id, kim, "   ")
+
+
+def test_notes_stay_internal(desk):
+    conversation_id, ticket_id, _ = handoff(desk)
+    kim = staff(desk, "agent1")
+    desk.note(ticket_id, kim, "환불 규정 확인 필요")
+    assert all(m["text"] != "환불 규정 확인 필요" for m in desk.chat.messages_after(conversation_id))
+    assert desk.ticket_detail(ticket_id, kim)["notes"][0]["text"] == "환불 규정 확인 필요"
+
+
+def seller_ticket(desk, kind="question", with_claim=False):
+    with bot_db.session_scope(desk.url) as s:
+        order = find_order(s, customer_id=1, status=Status.PREPARING)
+        order_id, seller_id = order.id, order.seller_id
+        claim_id = None
+        if with_claim:
+            cancel = repo.request_cancel(s, order, "customer:1", None, FRIDAY_10_KST)
+            s.flush()
+            claim_id = cancel.id
+    conversation_id = desk.chat.start_conversation(1)
+    desk.open_ticket(conversation_id, {"target": "seller", "reason": "cancel_request" if with_claim else "product_question",
+                                       "kind": kind, "order_id": order_id, "seller_id": seller_id,
+                                       "claim_id": claim_id})
+    with bot_db.session_scope(desk.url) as s:
+        ticket = s.execute(select(Ticket).where(Ticket.conversation_id == conversation_id)).scalar_one()
+        seller_user = s.execute(select(StaffUser).where(StaffUser.seller_id == seller_id)).scalar_one()
+        other = s.execute(select(StaffUser).where(StaffUser.role == "seller",
+                                                  StaffUser.seller_id != seller_id)).scalars().first()
+        return conversation_id, ticket.id, order_id, staff(desk, seller_user.username), staff(desk, other.username)
+
+
+def test_seller_tickets_go_to_the_orders_seller_only(desk):
+    conversation_id, ticket_id, _, mine, other = seller_ticket(desk)
+    with bot_db.session_scope(desk.url) as s:
+        ticket = s.get(Ticket, ticket_id)
+        assert ticket.deadline_at == FRIDAY_10_KST + timedelta(hours=24)
+        assert s.get(Conversation, conversation_id).mode == "bot"
+    assert [t["id"] for t in desk.list_tickets(mine, "queued")] == [ticket_id]
+    assert desk.list_tickets(other, "queued") == []
+    with pytest.raises(NotFound):
+        desk.ticket_detail(ticket_id, other)
+    with pytest.raises(NotFound):
+        desk.reply(ticket_id, other, "저희 상품 아니에요")
+    assert desk.reply(ticket_id, mine, "다음 주 수요일에 재입고 예정입니다.")["sender"] == "seller"
+
+
+def test_overdue_seller_tickets_escalate_to_the_cs_queue(desk):
+    conversation_id, ticket_id, _, mine, _ = seller_ticket(desk)
+    desk.clock.now = FRIDAY_10_KST + timedelta(hours=23, minutes=59)
+    assert desk.escalate_overdue() == []
+    desk.clock.now = FRIDAY_10_KST + timedelta(hours=24)
+    assert desk.escalate_overdue() == [ticket_id]
+    with bot_db.session_scope(desk.url) as s:
+        ticket = s.get(Ticket, ticket_id)
+        assert (ticket.target, ticket.status, ticket.escalated_at) == ("agent", "queued", desk.clock.now)
+    assert "상담원이 대신" in desk.chat.messages_after(conversation_id)[-1]["text"]
+    with pytest.raises(Forbidden):
+        desk.reply(ticket_id, mine, "늦었지만 답변드려요")
+    assert desk.escalate_overdue() == [], "escalated once"
+
+
+def test_seller_approves_a_cancel_request(desk):
+    conversation_id, ticket_id, order_id, mine, other = seller_ticket(desk, kind="cancel_request", with_claim=True)
+    with pytest.raises(NotFound):
+        desk.decide(ticket_id, other, True)
+    desk.decide(ticket_id, mine, True)
+    with bot_db.session_scope(desk.url) as s:
+        assert s.get(Order, order_id).status == "CANCELLED"
+        audit = s.execute(select(AuditLog).where(AuditLog.order_id == order_id)
+                          .order_by(AuditLog.id.desc())).scalars().first()
+        assert audit.actor == f"seller:{mine['id']}"
+        assert s.get(Ticket, ticket_id).status == "resolved"
+    told = desk.chat.messages_after(conversation_id)[-1]
+    assert told["sender"] == "seller" and "취소를 승인" in told["text"]
+    with pytest.raises(Refused):
+        desk.decide(ticket_id, mine, False)
+
+
+def test_seller_rejects_a_cancel_request(desk):
+    _, ticket_id, order_id, mine, _ = seller_ticket(desk, kind="cancel_request", with_claim=True)
+    desk.decide(ticket_id, mine, False)
+    with bot_db.session_scope(desk.url) as s:
+        assert s.get(Order, order_id).status == "PREPARING"
