@@ -17,8 +17,17 @@ PYTHON310 := $(shell command -v python3.10 2>/dev/null || ls -d $${PYENV_ROOT:-$
 run: install $(MODEL) seed
 	$(PY) -m bot run
 
+# The whole suite on SQLite, then the database-facing tests (repository, actions, the stack)
+# again on PostgreSQL, which this kind of machine runs (SKIP_POSTGRES=1 to leave it out).
+POSTGRES_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+
 test: install $(MODEL) chromium
 	$(PY) -m pytest tests
+	@if [ -n "$(SKIP_POSTGRES)" ]; then echo "SKIP_POSTGRES is set: the PostgreSQL run is skipped"; exit 0; fi; \
+	if ! $(PY) -c "import sqlalchemy; sqlalchemy.create_engine('$(POSTGRES_TEST_URL)').connect()" >/dev/null 2>&1; then \
+	  echo "PostgreSQL is not reachable at $(POSTGRES_TEST_URL): start it, set POSTGRES_TEST_URL, or SKIP_POSTGRES=1"; exit 1; fi; \
+	echo "--- again on PostgreSQL ---"; \
+	TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(PY) -m pytest tests/unit tests/actions tests/integration
 
 # Without the browser and the stack: the quick loop while editing rules or actions.
 test-fast: install

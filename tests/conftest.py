@@ -133,8 +133,11 @@ def stack(tmp_path_factory):
     from bot.cli import stop_stack
     from tests.stack import start
 
-    running, procs = start(tmp_path_factory.mktemp("stack"))
+    tmp = tmp_path_factory.mktemp("stack")
+    dbs = _Databases(tmp)  # SQLite by default, a fresh PostgreSQL database with TEST_DATABASE_URL
+    running, procs = start(tmp, dbs.create())
     try:
         yield running
     finally:
         stop_stack(procs)
+        dbs.drop_all()

@@ -1,7 +1,8 @@
 """The real stack for integration and browser tests: action server, Rasa server, gateway.
 
 Started once per test session on free loopback ports, over a fresh seeded database
-(SQLite in a temporary folder), with the trained model from `make train`.
+(SQLite in a temporary folder, or PostgreSQL with TEST_DATABASE_URL), with the trained
+model from `make train`.
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ class Stack:
     rasa_url: str
     rasa_token: str
     started_in: float
+    fixture_orders: Dict[str, str] = field(default_factory=dict)  # customer 1's, as seeded
 
     def customer(self, customer_id: Optional[int] = None) -> "Customer":
         return Customer(self, customer_id)
@@ -102,17 +104,21 @@ def text_of(replies: List[dict]) -> str:
     return "\n".join(r["text"] for r in replies)
 
 
-def start(tmp: Path) -> tuple:
+def start(tmp: Path, database_url: str) -> tuple:
     from bot.cli import start_stack
 
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train`")
-    database_url = f"sqlite:///{tmp / 'stack.db'}"
     env = dict(os.environ, DATABASE_URL=database_url, HANDOFF_HOOK="console",
                HANDOFF_WEBHOOK_SECRET=WEBHOOK_SECRET)  # the inbound help-desk API is on
     from bot.shop.migrate import ensure_seeded
 
     ensure_seeded(database_url)
+    from bot.db import session_scope, utcnow
+    from bot.shop.fixtures import customer1_orders
+
+    with session_scope(database_url) as session:  # before any test changes them
+        fixture_orders = {name: order.id for name, order in customer1_orders(session, utcnow()).items()}
     ports = free_port(), free_port(), free_port()
     started = time.time()
     procs = start_stack(ports[0], ports[1], ports[2], str(MODEL), env=env)
@@ -120,5 +126,5 @@ def start(tmp: Path) -> tuple:
 
     stack = Stack(base_url=f"http://127.0.0.1:{ports[0]}", database_url=database_url,
                   rasa_url=f"http://127.0.0.1:{ports[1]}", rasa_token=Settings().rasa_token,
-                  started_in=time.time() - started)
+                  started_in=time.time() - started, fixture_orders=fixture_orders)
     return stack, procs

@@ -10,7 +10,7 @@ import pytest
 import requests
 import websockets
 
-from bot.db import session_scope, utcnow
+from bot.db import session_scope
 from bot.handoff.hooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from bot.shop.fixtures import find_orders
 from bot.shop.models import Order, Status
@@ -156,9 +156,9 @@ def test_a_product_question_is_answered_by_the_products_seller_only(stack):
 
 def test_a_preparing_cancel_is_approved_by_the_seller(stack):
     with session_scope(stack.database_url) as s:
-        order = find_orders(s, customer_id=1, status=Status.PREPARING)[-1]
-        order_id, seller_id = order.id, order.seller_id
-    customer = stack.customer(1)
+        order = next(o for o in find_orders(s, status=Status.PREPARING, guest=False) if o.customer_id != 1)
+        order_id, seller_id, customer_id = order.id, order.seller_id, order.customer_id
+    customer = stack.customer(customer_id)
     assert "판매자 확인이 필요" in text_of(customer.say(f"{order_id} 주문 취소해 주세요"))
     customer.press("요청할게요")
     seller = seller_login(stack, seller_id)

@@ -10,25 +10,19 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from bot.db import session_scope, utcnow
+from bot.db import session_scope
 from bot.gateway.models import Conversation
 from bot.handoff.models import Ticket
-from bot.shop.fixtures import customer1_orders, find_orders
+from bot.shop.fixtures import find_orders
 from bot.shop.models import AuditLog, Claim, Order, Status
 from tests.stack import text_of
 
 pytestmark = pytest.mark.stack
 
 
-_FIXTURE_ORDERS: dict = {}
-
-
 def orders(stack):
-    """Customer 1's fixture orders, as seeded (looked up once: tests change their states)."""
-    if stack.database_url not in _FIXTURE_ORDERS:
-        with session_scope(stack.database_url) as s:
-            _FIXTURE_ORDERS[stack.database_url] = {k: v.id for k, v in customer1_orders(s, utcnow()).items()}
-    return _FIXTURE_ORDERS[stack.database_url]
+    """Customer 1's fixture orders, as seeded (tests change their states)."""
+    return stack.fixture_orders
 
 
 def order_row(stack, order_id):
