@@ -20,7 +20,7 @@ from bot.db import session_scope
 from bot.gateway import auth
 from bot.gateway.chat import STAFF_CHANNEL, Chat, conversation_channel
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.realtime import Broker
+from bot.gateway.realtime import DROPPED, Broker
 from bot.handoff.desk import Desk, Forbidden, NotFound, Refused
 from bot.handoff.hooks import make_hook
 from bot.handoff.models import Ticket
@@ -372,6 +372,9 @@ async def _pump(ws, queue: asyncio.Queue, last_id: int, frames) -> None:
                 getter.cancel()
                 break
             event = getter.result()
+            if event is DROPPED:
+                await ws.close(code=1013, reason="too slow, reconnect")
+                break
             message = event.get("message")
             if message and event["type"] == "message" and "conversation_id" not in event:
                 if message["id"] <= last_id:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+import weakref
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
@@ -44,7 +45,8 @@ class Chat:
     handoff: Any = None  # bot.handoff.desk.Desk, set by the app
 
     def __post_init__(self) -> None:
-        self._locks: Dict[str, asyncio.Lock] = {}
+        # One lock per conversation while someone holds or waits for it; then it is collected.
+        self._locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
 
     # --- conversations ------------------------------------------------------------
     def start_conversation(self, customer_id: Optional[int]) -> str:
@@ -91,7 +93,9 @@ class Chat:
     # --- the customer speaks ------------------------------------------------------------
     async def customer_says(self, conversation_id: str, text: str, payload: Optional[str] = None) -> Dict[str, Any]:
         """Store the customer's message, then let the bot or the human answer it."""
-        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            lock = self._locks[conversation_id] = asyncio.Lock()
         async with lock:  # one turn at a time per conversation: replies stay in order
             conv = self.conversation(conversation_id)
             payload = payload if payload and self._offered(conversation_id, payload) else None

@@ -11,6 +11,9 @@ from collections import defaultdict
 from typing import Any, Dict, Set
 
 
+DROPPED: Dict[str, Any] = {"type": "dropped"}
+
+
 class Broker:
     def __init__(self) -> None:
         self._queues: Dict[str, Set[asyncio.Queue]] = defaultdict(set)
@@ -30,9 +33,12 @@ class Broker:
             try:
                 queue.put_nowait(event)
             except asyncio.QueueFull:
-                # A stuck client: drop it; it resumes from the database when it reconnects.
+                # A client that stopped reading: cut it loose with the DROPPED marker; its
+                # socket closes and it resumes from the database when it reconnects.
                 self._queues[channel].discard(queue)
-                queue.put_nowait_closed = True  # type: ignore[attr-defined]
+                while not queue.empty():
+                    queue.get_nowait()
+                queue.put_nowait(DROPPED)
 
     def subscribers(self, channel: str) -> int:
         return len(self._queues.get(channel, ()))
