@@ -5,6 +5,7 @@ once the order is known (see actions.lookup); this module only wires them up.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -96,5 +97,22 @@ class ActionResumeTask(Action):
             if latest_entity(tracker, "order_id") is None and tracker.get_slot("verified_order") is None \
                     and latest_entity(tracker, "phone_last4") is None:
                 return handoff.not_understood(dispatcher, tracker) + [SlotSet("address_step", None)]
-            task = "status"  # an order number alone: show that order
+            task = task_from_text(latest_text(tracker))
         return run_scenario(dispatcher, tracker, task, continuing=True)
+
+
+_TASK_WORDS = [
+    ("refund_status", re.compile(r"환불.*(언제|됐|되었|들어|진행|상태|처리)")),
+    ("cancel", re.compile(r"취소")),
+    ("exchange", re.compile(r"교환")),
+    ("return", re.compile(r"반품|환불")),
+    ("address", re.compile(r"배송지|주소")),
+]
+
+
+def task_from_text(text: str) -> str:
+    """An order number given with no question pending: what the words around it ask for.
+
+    NLU may file 「반품할게요 20261116000703이요」 under `inform`; the words still say it.
+    """
+    return next((task for task, words in _TASK_WORDS if words.search(text)), "status")

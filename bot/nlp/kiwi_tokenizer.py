@@ -82,8 +82,19 @@ def kiwi_tokens(text: Text) -> List[Token]:
         for piece_start, piece_end in pieces:
             piece = surface[piece_start:piece_end]
             if _has_letter_or_digit(piece):
-                tokens.append(Token(piece, start + piece_start, data=dict(data)))
+                tokens.append(Token(piece, start + piece_start, data=dict(data), lemma=number_shape(piece)))
     return tokens
+
+
+def number_shape(piece: Text) -> Optional[Text]:
+    """The lemma of a digit run: its shape, not its digits (「NUM14」 for any order number).
+
+    Featurizers read lemmas, so every order number looks alike to the classifier: the
+    intent comes from the words around it, not from which digits a number happens to have.
+    """
+    if not piece.isdigit():
+        return None
+    return f"NUM{len(piece)}" if len(piece) in (4, 14) else "NUM"
 
 
 @DefaultV1Recipe.register(

@@ -158,3 +158,11 @@ def test_create_uses_one_kiwi_per_process(tmp_path: Any) -> None:
     first.process([Message(data={TEXT: "안녕하세요"})])
 
     assert get_kiwi() is get_kiwi()
+
+
+def test_digit_runs_are_featurized_by_their_shape_not_their_digits():
+    from bot.nlp.kiwi_tokenizer import kiwi_tokens
+
+    tokens = {t.text: t.lemma for t in kiwi_tokens("20261112000731번 주문 뒷자리 1234 2개요")}
+    assert tokens["20261112000731"] == "NUM14" and tokens["1234"] == "NUM4" and tokens["2"] == "NUM"
+    assert tokens["주문"] == "주문"
