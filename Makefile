@@ -9,8 +9,11 @@ RASA := $(VENV)/bin/rasa
 MODEL := models/modu.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard bot/nlp/*.py)
 
-# Python 3.10 (Rasa 3.6 supports nothing newer): on PATH, else through pyenv.
-PYTHON310 := $(shell command -v python3.10 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.*/bin/python 2>/dev/null | tail -n 1)
+# Python 3.10 (Rasa 3.6 supports nothing newer): on PATH, else through pyenv. A pyenv shim that
+# exists but has no 3.10 selected does not count: the candidate has to run.
+PYTHON310 := $(shell for p in python3.10 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.*/bin/python; do \
+	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; \
+	  then command -v $$p; break; fi; done)
 
 .PHONY: run test install train seed chromium clean bench test-fast
 
