@@ -57,10 +57,11 @@ def print_logins() -> None:
             print(f"    {user.role:<6} {user.username:<8} / {password}   {user.display_name}{extra}")
 
 
-def write_endpoints(action_port: int, rasa_port: int) -> Path:
-    """Endpoints for this Rasa instance; production stores come from the environment."""
+def write_endpoints(action_port: int, rasa_port: int, env: Optional[Dict[str, str]] = None) -> Path:
+    """Endpoints for these Rasa instances; production stores come from the environment."""
+    env = os.environ if env is None else env
     lines = ["action_endpoint:", f'  url: "http://127.0.0.1:{action_port}/webhook"']
-    tracker_url = os.environ.get("TRACKER_STORE_URL")  # e.g. postgresql://postgres@127.0.0.1:5432/rasa
+    tracker_url = env.get("TRACKER_STORE_URL")  # e.g. postgresql://postgres@127.0.0.1:5432/rasa
     if tracker_url:
         from sqlalchemy.engine import make_url
 
@@ -68,7 +69,7 @@ def write_endpoints(action_port: int, rasa_port: int) -> Path:
         lines += ["tracker_store:", "  type: SQL", f"  dialect: {u.drivername}", f"  url: {u.host}",
                   f"  port: {u.port or 5432}", f"  db: {u.database}", f"  username: {u.username or ''}",
                   f"  password: {u.password or ''}"]
-    redis_url = os.environ.get("REDIS_URL")  # e.g. redis://127.0.0.1:6379/0
+    redis_url = env.get("REDIS_URL")  # e.g. redis://127.0.0.1:6379/0
     if redis_url:
         from urllib.parse import urlparse
 
@@ -95,9 +96,11 @@ def wait_for(url: str, proc: subprocess.Popen, name: str, timeout: float) -> Non
     raise SystemExit(f"{name} did not answer at {url} within {timeout:.0f} s")
 
 
-def start_stack(gateway_port: int, rasa_port: int, action_port: int, model: str,
-                env: Optional[Dict[str, str]] = None, quiet: bool = True) -> List[subprocess.Popen]:
-    """Start action server, Rasa and gateway; return the processes once all answer."""
+def start_stack(gateway_port: int, rasa_port, action_port: int, model: str,
+                env: Optional[Dict[str, str]] = None) -> List[subprocess.Popen]:
+    """Start action server, Rasa (one instance per port in `rasa_port`, an int or a list)
+    and the gateway; return the processes once all answer."""
+    rasa_ports = [rasa_port] if isinstance(rasa_port, int) else list(rasa_port)
     from bot.config import Settings
 
     env = dict(os.environ if env is None else env)
@@ -118,17 +121,22 @@ def start_stack(gateway_port: int, rasa_port: int, action_port: int, model: str,
         actions = spawn("actions", [python, "-m", "rasa_sdk", "--actions", "actions", "-p", str(action_port)],
                         {"SANIC_HOST": "127.0.0.1", "ACTION_SERVER_SANIC_WORKERS": "1"})
         procs.append(actions)
-        endpoints = write_endpoints(action_port, rasa_port)
-        rasa = spawn("rasa", [str(bin_dir / "rasa"), "run", "--enable-api", "--auth-token", settings.rasa_token,
-                              "-i", "127.0.0.1", "-p", str(rasa_port), "-m", model, "--endpoints", str(endpoints),
-                              "--credentials", str(ROOT / "credentials.yml")], {})
-        procs.append(rasa)
+        endpoints = write_endpoints(action_port, rasa_ports[0], env)
+        rasas = []
+        for port in rasa_ports:
+            rasas.append(spawn(f"rasa{port}", [str(bin_dir / "rasa"), "run", "--enable-api", "--auth-token",
+                                               settings.rasa_token, "-i", "127.0.0.1", "-p", str(port), "-m", model,
+                                               "--endpoints", str(endpoints),
+                                               "--credentials", str(ROOT / "credentials.yml")], {}))
+        procs += rasas
         gateway = spawn("gateway", [python, "-m", "bot", "gateway", "--port", str(gateway_port)],
-                        {"RASA_URL": f"http://127.0.0.1:{rasa_port}", "RASA_TOKEN": settings.rasa_token})
+                        {"RASA_URL": ",".join(f"http://127.0.0.1:{p}" for p in rasa_ports),
+                         "RASA_TOKEN": settings.rasa_token})
         procs.append(gateway)
         wait_for(f"http://127.0.0.1:{action_port}/health", actions, "action server", 120)
         wait_for(f"http://127.0.0.1:{gateway_port}/health", gateway, "gateway", 60)
-        wait_for(f"http://127.0.0.1:{rasa_port}/status?token={settings.rasa_token}", rasa, "rasa server", 300)
+        for port, proc in zip(rasa_ports, rasas):
+            wait_for(f"http://127.0.0.1:{port}/status?token={settings.rasa_token}", proc, "rasa server", 300)
         return procs
     except BaseException:
         stop_stack(procs)
@@ -153,12 +161,16 @@ def cmd_run(args: argparse.Namespace) -> None:
         raise SystemExit(f"no trained model in {args.model}: run `make train` first")
     ensure_seeded()
     print("starting the action server, the Rasa server and the gateway (Rasa takes about 30 s)...", flush=True)
-    procs = start_stack(args.port, args.rasa_port, args.action_port, args.model)
+    if args.rasa_instances > 1 and not (os.environ.get("TRACKER_STORE_URL") and os.environ.get("REDIS_URL")):
+        raise SystemExit("several Rasa instances need a shared tracker store and lock store: "
+                         "set TRACKER_STORE_URL (PostgreSQL) and REDIS_URL")
+    rasa_ports = [args.rasa_port + i for i in range(args.rasa_instances)]
+    procs = start_stack(args.port, rasa_ports, args.action_port, args.model)
     print(f"""
   모두의마켓 chatbot is running.
     shop page with the chat widget:  http://localhost:{args.port}/
     agent / seller console:          http://localhost:{args.port}/console
-    (Rasa on 127.0.0.1:{args.rasa_port}, actions on 127.0.0.1:{args.action_port}, loopback only; logs in var/logs/)""")
+    (Rasa on 127.0.0.1:{",".join(map(str, rasa_ports))}, actions on 127.0.0.1:{args.action_port}, loopback only; logs in var/logs/)""")
     print_logins()
     print("  Ctrl-C stops everything.", flush=True)
     stopping = []
@@ -203,6 +215,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     run = sub.add_parser("run")
     run.add_argument("--port", type=int, default=int(os.environ.get("GATEWAY_PORT", "8000")))
     run.add_argument("--rasa-port", type=int, default=5005)
+    run.add_argument("--rasa-instances", type=int, default=1,
+                     help="Rasa servers behind the gateway (needs TRACKER_STORE_URL and REDIS_URL)")
     run.add_argument("--action-port", type=int, default=5055)
     run.add_argument("--model", default=str(ROOT / "models"))
     run.set_defaults(func=cmd_run)

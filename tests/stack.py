@@ -35,6 +35,7 @@ class Stack:
     rasa_token: str
     started_in: float
     fixture_orders: Dict[str, str] = field(default_factory=dict)  # customer 1's, as seeded
+    rasa_urls: List[str] = field(default_factory=list)
 
     def customer(self, customer_id: Optional[int] = None) -> "Customer":
         return Customer(self, customer_id)
@@ -104,13 +105,13 @@ def text_of(replies: List[dict]) -> str:
     return "\n".join(r["text"] for r in replies)
 
 
-def start(tmp: Path, database_url: str) -> tuple:
+def start(tmp: Path, database_url: str, rasa_instances: int = 1, **extra_env: str) -> tuple:
     from bot.cli import start_stack
 
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train`")
     env = dict(os.environ, DATABASE_URL=database_url, HANDOFF_HOOK="console",
-               HANDOFF_WEBHOOK_SECRET=WEBHOOK_SECRET)  # the inbound help-desk API is on
+               HANDOFF_WEBHOOK_SECRET=WEBHOOK_SECRET, **extra_env)  # the inbound help-desk API is on
     from bot.shop.migrate import ensure_seeded
 
     ensure_seeded(database_url)
@@ -119,12 +120,13 @@ def start(tmp: Path, database_url: str) -> tuple:
 
     with session_scope(database_url) as session:  # before any test changes them
         fixture_orders = {name: order.id for name, order in customer1_orders(session, utcnow()).items()}
-    ports = free_port(), free_port(), free_port()
+    ports = free_port(), [free_port() for _ in range(rasa_instances)], free_port()
     started = time.time()
     procs = start_stack(ports[0], ports[1], ports[2], str(MODEL), env=env)
     from bot.config import Settings
 
     stack = Stack(base_url=f"http://127.0.0.1:{ports[0]}", database_url=database_url,
-                  rasa_url=f"http://127.0.0.1:{ports[1]}", rasa_token=Settings().rasa_token,
-                  started_in=time.time() - started, fixture_orders=fixture_orders)
+                  rasa_url=f"http://127.0.0.1:{ports[1][0]}", rasa_token=Settings().rasa_token,
+                  started_in=time.time() - started, fixture_orders=fixture_orders,
+                  rasa_urls=[f"http://127.0.0.1:{port}" for port in ports[1]])
     return stack, procs

@@ -107,7 +107,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "modu_gateway") 
     async def health(request: Request):
         with session_scope(url) as session:
             session.execute(select(1))
-        return response.json({"ok": True})
+        return response.json({"ok": True, "rasa_calls": chat.rasa.calls})
 
     # --- customers ---------------------------------------------------------------------
     def current_conversation(request: Request) -> Optional[str]:

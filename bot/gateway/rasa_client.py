@@ -1,6 +1,12 @@
-"""Talking to the Rasa server: the REST channel for messages, the HTTP API for pause/resume."""
+"""Talking to the Rasa server: the REST channel for messages, the HTTP API for pause/resume.
+
+Several Rasa instances may stand behind one gateway (RASA_URL="http://a,http://b"): calls go
+round robin. That is only correct with a shared tracker store (SQL) and lock store (Redis),
+which `python -m bot run` configures from TRACKER_STORE_URL and REDIS_URL.
+"""
 from __future__ import annotations
 
+import itertools
 import logging
 from typing import Any, Dict, List, Optional
 
@@ -14,8 +20,10 @@ class RasaUnavailable(Exception):
 
 
 class RasaClient:
-    def __init__(self, base_url: str, token: str, timeout: float = 30.0) -> None:
-        self.base_url = base_url.rstrip("/")
+    def __init__(self, base_urls: str, token: str, timeout: float = 30.0) -> None:
+        self.base_urls = [u.strip().rstrip("/") for u in base_urls.split(",") if u.strip()]
+        self._next = itertools.cycle(range(len(self.base_urls)))
+        self.calls = [0] * len(self.base_urls)  # per instance, for /health and the scale-out test
         self.token = token
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: Optional[aiohttp.ClientSession] = None
@@ -45,8 +53,10 @@ class RasaClient:
     async def _post(self, path: str, body: Dict[str, Any], auth: bool = True) -> Any:
         http = await self._http()
         params = {"token": self.token} if auth else None
+        instance = next(self._next)
+        self.calls[instance] += 1
         try:
-            async with http.post(self.base_url + path, json=body, params=params) as resp:
+            async with http.post(self.base_urls[instance] + path, json=body, params=params) as resp:
                 if resp.status >= 400:
                     text = await resp.text()
                     raise RasaUnavailable(f"{path}: HTTP {resp.status}: {text[:200]}")

@@ -16,8 +16,10 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--
          "--disable-sync", "--disable-quic", "--no-first-run"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Per module: Playwright's sync API keeps an event loop running in this thread while it is
+    open, and tests after the browser tests (asyncio.run) need it gone."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
