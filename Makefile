@@ -17,7 +17,7 @@ PYTHON310 := $(shell for p in python3.10 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/
 
 .PHONY: run test install train seed chromium clean bench test-fast
 
-run: install $(MODEL) seed
+run: install $(MODEL)
 	$(PY) -m bot run
 
 # The whole suite on SQLite, then the database-facing tests (repository, actions, the stack)
