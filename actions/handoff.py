@@ -74,14 +74,6 @@ class ActionRequestHuman(Action):
         return hand_off(dispatcher, tracker, target="agent", reason="requested")
 
 
-class ActionFallback(Action):
-    def name(self) -> Text:
-        return "action_fallback"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        return not_understood(dispatcher, tracker)
-
-
 class ActionOutOfScope(Action):
     def name(self) -> Text:
         return "action_out_of_scope"

@@ -16,6 +16,7 @@ from actions import address, cancel, claims, handoff, status
 from actions.glue import latest_entity, latest_text
 from actions.lookup import find_order
 from bot.db import session_scope
+from bot.nlp.abuse import is_abusive
 
 Scenario = Callable[..., List[EventType]]
 
@@ -83,6 +84,18 @@ class ActionChangeAddress(ScenarioAction):
 
 class ActionContactSeller(ScenarioAction):
     task, action_name = "seller", "action_contact_seller"
+
+
+class ActionFallback(Action):
+    """Not understood. An order number in the message still says which order: follow the words."""
+
+    def name(self) -> Text:
+        return "action_fallback"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if latest_entity(tracker, "order_id") is not None and not is_abusive(latest_text(tracker)):
+            return run_scenario(dispatcher, tracker, task_from_text(latest_text(tracker)), continuing=True)
+        return handoff.not_understood(dispatcher, tracker)
 
 
 class ActionResumeTask(Action):

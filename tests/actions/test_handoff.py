@@ -1,7 +1,8 @@
 """Handoffs: asked for, two fallbacks in a row, abuse."""
 from __future__ import annotations
 
-from actions.handoff import ActionFallback, ActionOutOfScope, ActionRequestHuman
+from actions.handoff import ActionOutOfScope, ActionRequestHuman
+from actions.tasks import ActionFallback
 from actions.tasks import ActionCheckOrderStatus
 from bot.nlp.abuse import is_abusive
 from tests.actions.conftest import Chat, handoff_of, responses
@@ -56,3 +57,9 @@ def test_a_vague_yes_with_nothing_to_confirm_counts_as_not_understood(shop):
     assert responses(chat.say(ActionConfirmChange(), "그거 말고 저번에 그거요", "affirm")) == ["utter_fallback_first"]
     messages = chat.say(ActionDeclineChange(), "아니 그러니까 그거 그거", "deny")
     assert responses(messages) == ["utter_fallback_handoff", "custom"]
+
+
+def test_a_fallback_with_an_order_number_follows_the_words(shop):
+    delivered = shop.orders()["delivered_3d"]
+    messages = Chat(1).say(ActionFallback(), f"반품할게여 {delivered}이요", "nlu_fallback", order_id=delivered)
+    assert responses(messages) == ["utter_ask_return_reason"]
