@@ -216,7 +216,7 @@ class Desk:
             if user["role"] == "seller":
                 query = query.where(Ticket.seller_id == user["seller_id"])
             tickets = session.execute(query.order_by(Ticket.created_at).limit(200)).scalars().all()
-            return [self._summary(session, t) for t in tickets]
+            return self._summaries(session, tickets)
 
     def ticket_detail(self, ticket_id: int, user: dict) -> dict:
         with session_scope(self.url) as session:
@@ -288,29 +288,44 @@ class Desk:
             log.error("could not resume %s: %s", conversation_id, exc)
 
     def _summary(self, session, ticket: Ticket) -> dict:
-        conv = session.get(Conversation, ticket.conversation_id)
-        customer = session.get(Customer, conv.customer_id) if conv and conv.customer_id else None
-        assignee = session.get(StaffUser, ticket.assignee_id) if ticket.assignee_id else None
-        last = session.execute(select(Message.text).where(
-            Message.conversation_id == ticket.conversation_id, Message.sender == "customer")
-            .order_by(Message.id.desc()).limit(1)).scalar()
-        return {
-            "id": ticket.id,
-            "conversation_id": ticket.conversation_id,
-            "status": ticket.status,
-            "target": ticket.target,
-            "kind": ticket.kind,
-            "reason": ticket.reason,
-            "reason_label": REASON_LABELS.get(ticket.reason, ticket.reason),
-            "order_id": ticket.order_id,
-            "customer_name": customer.name if customer else "비회원",
-            "created_at": ticket.created_at.isoformat() + "Z",
-            "deadline_at": ticket.deadline_at.isoformat() + "Z" if ticket.deadline_at else None,
-            "escalated": ticket.escalated_at is not None,
-            "assignee": {"id": assignee.id, "display_name": assignee.display_name} if assignee else None,
-            "seller_id": ticket.seller_id,
-            "last_message": last,
-        }
+        return self._summaries(session, [ticket])[0]
+
+    @staticmethod
+    def _summaries(session, tickets: List[Ticket]) -> List[dict]:
+        """What the queue shows of each ticket, in four queries however many tickets there are."""
+        conversation_ids = {t.conversation_id for t in tickets}
+        customers = dict(session.execute(
+            select(Conversation.id, Customer.name).join(Customer, Customer.id == Conversation.customer_id)
+            .where(Conversation.id.in_(conversation_ids))).all())
+        assignee_ids = {t.assignee_id for t in tickets if t.assignee_id}
+        assignees = {u.id: u for u in session.execute(
+            select(StaffUser).where(StaffUser.id.in_(assignee_ids))).scalars()} if assignee_ids else {}
+        latest = (select(func.max(Message.id)).where(Message.conversation_id.in_(conversation_ids),
+                                                     Message.sender == "customer")
+                  .group_by(Message.conversation_id))
+        last_texts = dict(session.execute(
+            select(Message.conversation_id, Message.text).where(Message.id.in_(latest))).all())
+        summaries = []
+        for ticket in tickets:
+            assignee = assignees.get(ticket.assignee_id)
+            summaries.append({
+                "id": ticket.id,
+                "conversation_id": ticket.conversation_id,
+                "status": ticket.status,
+                "target": ticket.target,
+                "kind": ticket.kind,
+                "reason": ticket.reason,
+                "reason_label": REASON_LABELS.get(ticket.reason, ticket.reason),
+                "order_id": ticket.order_id,
+                "customer_name": customers.get(ticket.conversation_id, "비회원"),
+                "created_at": ticket.created_at.isoformat() + "Z",
+                "deadline_at": ticket.deadline_at.isoformat() + "Z" if ticket.deadline_at else None,
+                "escalated": ticket.escalated_at is not None,
+                "assignee": {"id": assignee.id, "display_name": assignee.display_name} if assignee else None,
+                "seller_id": ticket.seller_id,
+                "last_message": last_texts.get(ticket.conversation_id),
+            })
+        return summaries
 
     def _publish(self, summary: dict) -> None:
         self.chat.broker.publish(STAFF_CHANNEL, {"type": "ticket", "ticket": summary})

@@ -187,3 +187,25 @@ def test_seller_rejects_a_cancel_request(desk):
     desk.decide(ticket_id, mine, False)
     with bot_db.session_scope(desk.url) as s:
         assert s.get(Order, order_id).status == "PREPARING"
+
+
+def test_the_queue_lists_many_tickets_in_a_fixed_number_of_queries(desk):
+    from sqlalchemy import event
+
+    for customer_id in (1, 2, 3, 4, 5):
+        handoff(desk, customer_id=customer_id)
+    engine = bot_db.get_engine(desk.url)
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        tickets = desk.list_tickets(staff(desk, "agent1"), "queued")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert len(tickets) == 5 and len(statements) <= 6
+    from bot.shop.models import Customer
+
+    with bot_db.session_scope(desk.url) as s:
+        names = {s.get(Customer, i).name for i in (1, 2, 3, 4, 5)}
+    assert {t["customer_name"] for t in tickets} == names
+    assert all(t["last_message"] == "상담원 연결해 주세요" for t in tickets)
