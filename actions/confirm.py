@@ -50,7 +50,7 @@ class ActionConfirmChange(Action):
                 if kind == "cancel_now":
                     claim = repo.cancel_now(session, order, person.actor, conversation, now)
                     dispatcher.utter_message(response="utter_cancel_done", **values,
-                                             refund_date=refund_timing_date(claim))
+                                             refund_date=day_label(claim.expected_refund_date))
                 elif kind == "cancel_request":
                     claim = repo.request_cancel(session, order, person.actor, conversation, now)
                     session.flush()
@@ -86,10 +86,6 @@ class ActionConfirmChange(Action):
         except repo.StaleOrder:
             dispatcher.utter_message(response="utter_change_failed", order_id=pending["order_id"])
         return events + [SlotSet("new_address", None)]
-
-
-def refund_timing_date(claim) -> str:
-    return day_label(claim.expected_refund_date) if claim.expected_refund_date else "3~7영업일 안에"
 
 
 class ActionDeclineChange(Action):

@@ -17,8 +17,9 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.db import session_scope
-from bot.gateway import auth
+from bot.gateway import auth, hook_api
 from bot.gateway.chat import STAFF_CHANNEL, Chat, conversation_channel
+from bot.gateway.models import Conversation
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.realtime import DROPPED, Broker
 from bot.handoff.desk import Desk, Forbidden, NotFound, Refused
@@ -139,7 +140,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "modu_gateway") 
 
     def me(conversation_id: str) -> dict:
         with session_scope(url) as session:
-            conv = chat.conversation(conversation_id)
+            conv = session.get(Conversation, conversation_id)
             customer = session.get(Customer, conv.customer_id) if conv.customer_id else None
             return {"customer": {"id": customer.id, "name": customer.name} if customer else None,
                     "conversation_id": conversation_id, "mode": conv.mode}
@@ -325,7 +326,6 @@ def create_app(settings: Optional[Settings] = None, name: str = "modu_gateway") 
         finally:
             broker.unsubscribe(STAFF_CHANNEL, queue)
 
-    from bot.gateway import hook_api
     hook_api.register(app, settings, desk)
     return app
 

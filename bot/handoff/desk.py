@@ -20,7 +20,7 @@ from bot.gateway.rasa_client import RasaUnavailable
 from bot.handoff import routing
 from bot.handoff.models import Ticket, TicketNote
 from bot.shop import repo
-from bot.shop.models import STATUS_LABELS, Customer, Order, Status
+from bot.shop.models import STATUS_LABELS, Claim, Customer, Order, Status
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +175,7 @@ class Desk:
             self._may_answer(ticket, user)
             if ticket.claim_id is None:
                 raise Refused("이 티켓에는 승인할 요청이 없어요.")
-            claim = session.get(repo.Claim, ticket.claim_id)
+            claim = session.get(Claim, ticket.claim_id)
             try:
                 repo.decide_claim(session, claim, approve, f"{user['role']}:{user['id']}", now)
             except repo.StaleOrder:
