@@ -42,8 +42,17 @@ class RasaClient:
         body = {"sender": sender, "message": message, "metadata": metadata}
         return await self._post("/webhooks/rest/webhook", body, auth=False)
 
-    async def resume(self, sender: str) -> None:
+    async def resume(self, sender: str, say: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Give a paused conversation back to the bot, optionally saying `say` (an utter_ action).
+
+        The tracker must end listening: a paused conversation stopped right after the handoff
+        action, and `/execute` runs one action without predicting `action_listen` after it.
+        Without that last event the next user message meets no rule and the fallback loops.
+        """
         await self._post(f"/conversations/{sender}/tracker/events", {"event": "resume"})
+        said = await self.execute(sender, say) if say else []
+        await self._post(f"/conversations/{sender}/tracker/events", {"event": "action", "name": "action_listen"})
+        return said
 
     async def execute(self, sender: str, action: str) -> List[Dict[str, Any]]:
         """Run one action (e.g. utter_handback) and return what it said."""

@@ -281,9 +281,8 @@ class Desk:
     async def _resume_bot(self, conversation_id: str, greet: bool) -> None:
         self.chat.set_mode(conversation_id, "bot")
         try:
-            await self.chat.rasa.resume(conversation_id)
-            if greet:
-                await self.chat.bot_says(conversation_id, await self.chat.rasa.execute(conversation_id, "utter_handback"))
+            said = await self.chat.rasa.resume(conversation_id, say="utter_handback" if greet else None)
+            await self.chat.bot_says(conversation_id, said)
         except RasaUnavailable as exc:
             log.error("could not resume %s: %s", conversation_id, exc)
 
