@@ -17,11 +17,11 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.db import session_scope
+from bot.conversation.broker import DROPPED, Broker
+from bot.conversation.models import Conversation
+from bot.conversation.rasa_client import RasaClient
+from bot.conversation.service import STAFF_CHANNEL, Chat, conversation_channel
 from bot.gateway import auth, hook_api
-from bot.gateway.chat import STAFF_CHANNEL, Chat, conversation_channel
-from bot.gateway.models import Conversation
-from bot.gateway.rasa_client import RasaClient
-from bot.gateway.realtime import DROPPED, Broker
 from bot.handoff.desk import Desk, Forbidden, NotFound, Refused
 from bot.handoff.hooks import make_hook
 from bot.handoff.models import Ticket

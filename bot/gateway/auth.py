@@ -16,8 +16,9 @@ from typing import Optional
 from sqlalchemy import delete, select
 
 from bot.db import session_scope, utcnow
-from bot.gateway.models import StaffSession, StaffUser
+from bot.gateway.models import StaffSession
 from bot.gateway.passwords import verify_password
+from bot.handoff.models import StaffUser
 
 COOKIE = "modu_chat"
 

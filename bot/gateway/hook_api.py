@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.db import session_scope
-from bot.gateway.models import StaffUser
 from bot.gateway.passwords import hash_password
 from bot.handoff.desk import Desk, Forbidden, NotFound, Refused
 from bot.handoff.hooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from bot.handoff.models import StaffUser
 
 HELPDESK = "helpdesk"
 

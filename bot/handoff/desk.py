@@ -13,12 +13,12 @@ from typing import Any, Callable, Dict, List, Optional
 
 from sqlalchemy import func, or_, select
 
+from bot.conversation.models import Conversation, Message
+from bot.conversation.rasa_client import RasaUnavailable
+from bot.conversation.service import STAFF_CHANNEL, Chat
 from bot.db import session_scope, utcnow
-from bot.gateway.chat import STAFF_CHANNEL, Chat
-from bot.gateway.models import Conversation, Message, StaffUser
-from bot.gateway.rasa_client import RasaUnavailable
 from bot.handoff import routing
-from bot.handoff.models import Ticket, TicketNote
+from bot.handoff.models import StaffUser, Ticket, TicketNote
 from bot.shop import repo
 from bot.shop.models import STATUS_LABELS, Claim, Customer, Order, Status
 

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from bot import db as bot_db
-from bot.gateway.chat import STAFF_CHANNEL, Chat, conversation_channel
-from bot.gateway.models import Conversation, Message, StaffUser
-from bot.gateway.realtime import Broker
+from bot.conversation.broker import Broker
+from bot.conversation.models import Conversation, Message
+from bot.conversation.service import STAFF_CHANNEL, Chat, conversation_channel
 from bot.handoff.desk import Desk, Forbidden, NotFound, Refused
 from bot.handoff.hooks import ConsoleHook
-from bot.handoff.models import Ticket
+from bot.handoff.models import StaffUser, Ticket
 from bot.shop import repo
 from bot.shop.fixtures import find_order
 from bot.shop.models import AuditLog, Order, Status
