@@ -153,7 +153,7 @@ class Chat:
 
 def status_frame(mode: str) -> Dict[str, str]:
     """What the customer's socket receives about who answers now."""
-    return {"type": "status", "mode": mode, "label": MODE_LABELS[mode]}
+    return {"type": "status", "mode": mode, "mode_label": MODE_LABELS[mode]}
 
 
 def neutralise(text: str) -> str:
