@@ -40,7 +40,7 @@ def print_logins() -> None:
     from sqlalchemy import select
 
     from bot.db import session_scope
-    from bot.gateway.models import StaffUser
+    from bot.handoff.models import StaffUser
     from bot.shop.models import Customer, Seller
 
     with session_scope() as session:

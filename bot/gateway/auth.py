@@ -11,13 +11,15 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
-from typing import Optional
+from typing import Optional, Tuple
 
 from sqlalchemy import delete, select
 
 from bot.db import session_scope, utcnow
-from bot.gateway.models import StaffSession, StaffUser
+from bot.gateway.models import StaffSession
 from bot.gateway.passwords import verify_password
+from bot.handoff.models import StaffUser
+from bot.handoff.payload import StaffIdentity
 
 COOKIE = "modu_chat"
 
@@ -38,12 +40,12 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def user_dict(user: StaffUser) -> dict:
+def user_dict(user: StaffUser) -> StaffIdentity:
     return {"id": user.id, "username": user.username, "display_name": user.display_name,
             "role": user.role, "seller_id": user.seller_id}
 
 
-def staff_login(url: str, username: str, password: str, hours: int) -> Optional[tuple]:
+def staff_login(url: str, username: str, password: str, hours: int) -> Optional[Tuple[str, StaffIdentity]]:
     """(token, user) for good credentials, else None (same answer for unknown users)."""
     with session_scope(url) as session:
         user = session.execute(select(StaffUser).where(StaffUser.username == username)).scalar()
@@ -58,7 +60,7 @@ def staff_login(url: str, username: str, password: str, hours: int) -> Optional[
         return token, user_dict(user)
 
 
-def staff_user(url: str, token: Optional[str]) -> Optional[dict]:
+def staff_user(url: str, token: Optional[str]) -> Optional[StaffIdentity]:
     if not token:
         return None
     with session_scope(url) as session:

@@ -2,10 +2,10 @@
 
 Requests are signed like the outgoing webhook (bot.handoff.hooks.sign) with the shared
 secret; the desk acts as one staff account, `helpdesk`, with the author name it sends.
+The desk's NotFound/Forbidden/Refused become HTTP statuses in bot.gateway.web.register_errors.
 """
 from __future__ import annotations
 
-import json
 import secrets
 
 from sanic import Request, Sanic, response
@@ -13,15 +13,17 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.db import session_scope
-from bot.gateway.models import StaffUser
 from bot.gateway.passwords import hash_password
-from bot.handoff.desk import Desk, Forbidden, NotFound, Refused
+from bot.gateway.web import error, parse_json
+from bot.handoff.desk import Desk
 from bot.handoff.hooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from bot.handoff.models import StaffUser
+from bot.handoff.payload import StaffIdentity
 
 HELPDESK = "helpdesk"
 
 
-def helpdesk_user(url: str, author: str) -> dict:
+def helpdesk_user(url: str, author: str) -> StaffIdentity:
     with session_scope(url) as session:
         user = session.execute(select(StaffUser).where(StaffUser.username == HELPDESK)).scalar()
         if user is None:  # an account nobody can log into: its password is thrown away
@@ -34,37 +36,28 @@ def helpdesk_user(url: str, author: str) -> dict:
 
 
 def register(app: Sanic, settings: Settings, desk: Desk) -> None:
-    async def guarded(request: Request, ticket_id: int, act):
+    async def guarded(request: Request, act):
         if not verify(settings.webhook_secret, request.headers.get(TIMESTAMP_HEADER), request.body or b"",
                       request.headers.get(SIGNATURE_HEADER)):
-            return response.json({"error": "서명이 올바르지 않아요."}, status=401)
-        try:
-            body = json.loads(request.body or b"{}")
-            user = helpdesk_user(settings.database_url, str(body.get("author") or ""))
-            return response.json(await act(user, body))
-        except ValueError:
-            return response.json({"error": "요청 형식이 올바르지 않아요."}, status=400)
-        except NotFound as exc:
-            return response.json({"error": str(exc)}, status=404)
-        except Forbidden as exc:
-            return response.json({"error": str(exc)}, status=403)
-        except Refused as exc:
-            return response.json({"error": str(exc)}, status=409)
+            return error(401, "서명이 올바르지 않아요.")
+        body = parse_json(request.body)
+        user = helpdesk_user(settings.database_url, str(body.get("author") or ""))
+        return response.json(await act(user, body))
 
     @app.post("/api/hook/tickets/<ticket_id:int>/reply")
     async def hook_reply(request: Request, ticket_id: int):
         async def act(user, body):
             return {"message": desk.reply(ticket_id, user, body.get("text"))}
-        return await guarded(request, ticket_id, act)
+        return await guarded(request, act)
 
     @app.post("/api/hook/tickets/<ticket_id:int>/handback")
     async def hook_handback(request: Request, ticket_id: int):
         async def act(user, body):
             return {"ticket": await desk.hand_back(ticket_id, user)}
-        return await guarded(request, ticket_id, act)
+        return await guarded(request, act)
 
     @app.post("/api/hook/tickets/<ticket_id:int>/close")
     async def hook_close(request: Request, ticket_id: int):
         async def act(user, body):
             return {"ticket": await desk.close(ticket_id, user)}
-        return await guarded(request, ticket_id, act)
+        return await guarded(request, act)

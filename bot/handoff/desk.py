@@ -2,29 +2,31 @@
 
 Each function checks who may do it, moves the ticket, appends to the transcript
 and pushes the change to the open websockets, all in one place.
-Staff users are dicts: {id, role ('agent'|'seller'), seller_id, display_name}.
+Staff users are `StaffIdentity` typed dicts; the bot's handoff is a `HandoffRequest`
+(both in bot.handoff.payload).
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, List, Optional
 
 from sqlalchemy import func, or_, select
 
+from bot.conversation.models import Conversation, Message
+from bot.conversation.rasa_client import RasaUnavailable
+from bot.conversation.service import STAFF_CHANNEL, Chat
 from bot.db import session_scope, utcnow
-from bot.gateway.chat import STAFF_CHANNEL, Chat
-from bot.gateway.models import Conversation, Message, StaffUser
-from bot.gateway.rasa_client import RasaUnavailable
 from bot.handoff import routing
-from bot.handoff.models import Ticket, TicketNote
+from bot.handoff.models import StaffUser, Ticket, TicketNote
+from bot.handoff.payload import HandoffRequest, StaffIdentity
 from bot.shop import repo
 from bot.shop.models import STATUS_LABELS, Claim, Customer, Order, Status
 
 log = logging.getLogger(__name__)
 
-REASON_LABELS = {
+HANDOFF_REASON_LABELS = {
     "requested": "상담원 연결 요청",
     "fallback": "챗봇이 이해하지 못함",
     "angry": "불만·항의",
@@ -35,6 +37,8 @@ REASON_LABELS = {
     "address_request": "배송지 변경 요청(상품준비중)",
     "exchange": "교환 요청",
 }
+TICKET_STATUS_LABELS = {routing.QUEUED: "대기", routing.ASSIGNED: "진행 중",
+                        routing.RESOLVED: "해결됨", routing.CLOSED: "종료됨"}
 OUTSIDE_HOURS = ("지금은 상담 시간(평일 09:00~18:00)이 아니에요. 문의를 남겨 주시면 {when} 이후 "
                  "상담원이 순서대로 답변드려요.")
 QUEUE_POSITION = "상담원이 곧 답변드릴게요. (대기 {n}명)"
@@ -70,7 +74,7 @@ class Desk:
     clock: Callable[[], datetime] = field(default=utcnow)
 
     # --- the bot hands off ----------------------------------------------------------
-    def open_ticket(self, conversation_id: str, handoff: Dict[str, Any]) -> List[dict]:
+    def open_ticket(self, conversation_id: str, handoff: HandoffRequest) -> List[dict]:
         """A handoff payload from an action becomes a ticket; returns what the customer is told."""
         now = self.clock()
         target = "seller" if handoff.get("target") == "seller" and handoff.get("seller_id") else "agent"
@@ -88,7 +92,7 @@ class Desk:
                 "guest": customer is None,
                 "intent": handoff.get("intent"),
                 "slots": handoff.get("slots") or {},
-                "reason_text": REASON_LABELS.get(handoff.get("reason"), handoff.get("reason")),
+                "reason_text": HANDOFF_REASON_LABELS.get(handoff.get("reason"), handoff.get("reason")),
             }
             ticket = Ticket(
                 conversation_id=conversation_id, target=target, status=routing.QUEUED,
@@ -114,7 +118,7 @@ class Desk:
         return told
 
     # --- people act on tickets ------------------------------------------------------
-    def claim(self, ticket_id: int, user: dict) -> dict:
+    def claim(self, ticket_id: int, user: StaffIdentity) -> dict:
         with session_scope(self.url) as session:
             ticket = self._ticket_for(session, ticket_id, user)
             if user["role"] != "agent" and ticket.target != "seller":
@@ -125,7 +129,7 @@ class Desk:
         self._publish(summary)
         return summary
 
-    def reply(self, ticket_id: int, user: dict, text: str) -> dict:
+    def reply(self, ticket_id: int, user: StaffIdentity, text: str) -> dict:
         text = _clean(text)
         with session_scope(self.url) as session:
             ticket = self._ticket_for(session, ticket_id, user)
@@ -139,7 +143,7 @@ class Desk:
         self._publish(summary)
         return message
 
-    def note(self, ticket_id: int, user: dict, text: str) -> dict:
+    def note(self, ticket_id: int, user: StaffIdentity, text: str) -> dict:
         text = _clean(text)
         with session_scope(self.url) as session:
             ticket = self._ticket_for(session, ticket_id, user)
@@ -151,7 +155,7 @@ class Desk:
         self.chat.broker.publish(STAFF_CHANNEL, {"type": "note", "ticket_id": ticket_id, "note": data})
         return data
 
-    async def hand_back(self, ticket_id: int, user: dict) -> dict:
+    async def hand_back(self, ticket_id: int, user: StaffIdentity) -> dict:
         """The human is done: the bot resumes and asks if there is anything else."""
         summary, conversation_id, was_agent = self._finish(ticket_id, user, "hand_back")
         if was_agent:
@@ -160,14 +164,14 @@ class Desk:
             self.chat.post(conversation_id, "system", "판매자 답변이 완료되었어요. 더 궁금한 점은 챗봇에게 물어봐 주세요.")
         return summary
 
-    async def close(self, ticket_id: int, user: dict) -> dict:
+    async def close(self, ticket_id: int, user: StaffIdentity) -> dict:
         summary, conversation_id, was_agent = self._finish(ticket_id, user, "close")
         self.chat.post(conversation_id, "system", CLOSED_TEXT)
         if was_agent:
             await self._resume_bot(conversation_id, greet=False)
         return summary
 
-    def decide(self, ticket_id: int, user: dict, approve: bool) -> dict:
+    def decide(self, ticket_id: int, user: StaffIdentity, approve: bool) -> dict:
         """A seller (or agent) approves or rejects the cancel/address/exchange request of a ticket."""
         now = self.clock()
         with session_scope(self.url) as session:
@@ -208,7 +212,7 @@ class Desk:
         return [ticket_id for ticket_id, _, _ in escalated]
 
     # --- reading ------------------------------------------------------------------------
-    def list_tickets(self, user: dict, status: str) -> List[dict]:
+    def list_tickets(self, user: StaffIdentity, status: str) -> List[dict]:
         states = {"queued": [routing.QUEUED], "assigned": [routing.ASSIGNED],
                   "done": [routing.RESOLVED, routing.CLOSED]}.get(status, [routing.QUEUED])
         with session_scope(self.url) as session:
@@ -218,7 +222,7 @@ class Desk:
             tickets = session.execute(query.order_by(Ticket.created_at).limit(200)).scalars().all()
             return self._summaries(session, tickets)
 
-    def ticket_detail(self, ticket_id: int, user: dict) -> dict:
+    def ticket_detail(self, ticket_id: int, user: StaffIdentity) -> dict:
         with session_scope(self.url) as session:
             ticket = self._ticket_for(session, ticket_id, user)
             order = session.get(Order, ticket.order_id) if ticket.order_id else None
@@ -235,8 +239,26 @@ class Desk:
         detail["messages"] = self.chat.messages_after(conversation_id)
         return detail
 
+    def staff_frames(self, user: StaffIdentity, event: dict) -> List[dict]:
+        """What a staff socket receives for a broker event: agents everything, a seller only its
+        own tickets. Message events are addressed to the tickets of their conversation."""
+        if event["type"] == "ticket":
+            mine = user["role"] != "seller" or event["ticket"].get("seller_id") == user["seller_id"]
+            return [event] if mine else []
+        with session_scope(self.url) as session:
+            if event["type"] == "message":
+                query = select(Ticket.id).where(Ticket.conversation_id == event["conversation_id"])
+            else:
+                query = select(Ticket.id).where(Ticket.id == event.get("ticket_id"))
+            if user["role"] == "seller":
+                query = query.where(Ticket.seller_id == user["seller_id"])
+            ticket_ids = session.execute(query.order_by(Ticket.id.desc()).limit(5)).scalars().all()
+        if event["type"] != "message":
+            return [event] if ticket_ids else []
+        return [dict(event, ticket_id=ticket_id) for ticket_id in ticket_ids]
+
     # --- internals ------------------------------------------------------------------------
-    def _ticket_for(self, session, ticket_id: int, user: dict) -> Ticket:
+    def _ticket_for(self, session, ticket_id: int, user: StaffIdentity) -> Ticket:
         ticket = session.get(Ticket, ticket_id)
         if ticket is None:
             raise NotFound("티켓을 찾을 수 없어요.")
@@ -245,7 +267,7 @@ class Desk:
         return ticket
 
     @staticmethod
-    def _may_answer(ticket: Ticket, user: dict) -> None:
+    def _may_answer(ticket: Ticket, user: StaffIdentity) -> None:
         if ticket.status not in routing.OPEN_STATES:
             raise Refused("이미 종료된 상담이에요.")
         if user["role"] == "seller":
@@ -262,7 +284,7 @@ class Desk:
         except routing.TransitionRefused:
             raise Refused("지금 상태에서는 할 수 없는 작업이에요.")
 
-    def _finish(self, ticket_id: int, user: dict, move: str):
+    def _finish(self, ticket_id: int, user: StaffIdentity, move: str):
         with session_scope(self.url) as session:
             ticket = self._ticket_for(session, ticket_id, user)
             self._may_answer(ticket, user)
@@ -311,10 +333,11 @@ class Desk:
                 "id": ticket.id,
                 "conversation_id": ticket.conversation_id,
                 "status": ticket.status,
+                "status_label": TICKET_STATUS_LABELS[ticket.status],
                 "target": ticket.target,
                 "kind": ticket.kind,
                 "reason": ticket.reason,
-                "reason_label": REASON_LABELS.get(ticket.reason, ticket.reason),
+                "reason_label": HANDOFF_REASON_LABELS.get(ticket.reason, ticket.reason),
                 "order_id": ticket.order_id,
                 "customer_name": customers.get(ticket.conversation_id, "비회원"),
                 "created_at": ticket.created_at.isoformat() + "Z",

@@ -1,9 +1,22 @@
-"""Handoff tickets: a conversation handed to a CS agent or to the product's seller."""
+"""The desk's tables: the staff who answer, and tickets (a conversation handed to a CS agent or to the
+product's seller) with their internal notes."""
 from __future__ import annotations
 
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Text
 
 from bot.db import Base, utcnow
+
+
+class StaffUser(Base):
+    """A CS agent or a seller's staff member who answers handed-off conversations."""
+
+    __tablename__ = "staff_users"
+    id = Column(Integer, primary_key=True)
+    username = Column(String(40), nullable=False, unique=True)
+    password_hash = Column(String(200), nullable=False)
+    display_name = Column(String(80), nullable=False)
+    role = Column(String(10), nullable=False)  # agent | seller
+    seller_id = Column(Integer, ForeignKey("sellers.id"), nullable=True)  # set for sellers
 
 
 class Ticket(Base):

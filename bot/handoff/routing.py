@@ -57,7 +57,3 @@ def opening_label(now: datetime) -> str:
 
 def seller_deadline(now: datetime) -> datetime:
     return now + SELLER_DEADLINE
-
-
-def overdue(deadline_at: datetime | None, now: datetime) -> bool:
-    return deadline_at is not None and now >= deadline_at

@@ -25,8 +25,8 @@ from typing import Optional
 
 from sqlalchemy.orm import Session
 
-from bot.gateway.models import StaffUser
 from bot.gateway.passwords import hash_password
+from bot.handoff.models import StaffUser
 from bot.shop import policy
 from bot.shop.models import (
     Claim,

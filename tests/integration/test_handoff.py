@@ -126,7 +126,7 @@ def seller_of(stack, order_id: str):
 def seller_login(stack, seller_id: int, other: bool = False):
     from sqlalchemy import select
 
-    from bot.gateway.models import StaffUser
+    from bot.handoff.models import StaffUser
 
     with session_scope(stack.database_url) as s:
         query = select(StaffUser.username).where(StaffUser.role == "seller")

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db import session_scope
-from bot.gateway.models import Conversation
+from bot.conversation.models import Conversation
 from bot.handoff.models import Ticket
 from bot.shop.fixtures import find_orders
 from bot.shop.models import AuditLog, Claim, Order, Status

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from bot import db as bot_db
-from bot.gateway.chat import STAFF_CHANNEL, Chat, conversation_channel
-from bot.gateway.models import Conversation, Message, StaffUser
-from bot.gateway.realtime import Broker
+from bot.conversation.broker import Broker
+from bot.conversation.models import Conversation, Message
+from bot.conversation.service import STAFF_CHANNEL, Chat, conversation_channel
 from bot.handoff.desk import Desk, Forbidden, NotFound, Refused
 from bot.handoff.hooks import ConsoleHook
-from bot.handoff.models import Ticket
+from bot.handoff.models import StaffUser, Ticket
 from bot.shop import repo
 from bot.shop.fixtures import find_order
 from bot.shop.models import AuditLog, Order, Status
@@ -209,3 +209,21 @@ def test_the_queue_lists_many_tickets_in_a_fixed_number_of_queries(desk):
         names = {s.get(Customer, i).name for i in (1, 2, 3, 4, 5)}
     assert {t["customer_name"] for t in tickets} == names
     assert all(t["last_message"] == "상담원 연결해 주세요" for t in tickets)
+
+
+def test_a_staff_socket_sees_agents_everything_and_a_seller_only_its_own_tickets(desk):
+    conversation_id, ticket_id, _, mine, other = seller_ticket(desk)
+    agent = staff(desk, "agent1")
+    [summary] = desk.list_tickets(mine, "queued")
+    assert (summary["status_label"], summary["reason_label"]) == ("대기", "상품 문의")
+    ticket_event = {"type": "ticket", "ticket": summary}
+    message = desk.chat.post(conversation_id, "customer", "재입고 언제 되나요?")
+    message_event = {"type": "message", "conversation_id": conversation_id, "message": message}
+    note_event = {"type": "note", "ticket_id": ticket_id, "note": {"text": "확인 중"}}
+    for user in (agent, mine):
+        assert desk.staff_frames(user, ticket_event) == [ticket_event]
+        assert desk.staff_frames(user, message_event) == [dict(message_event, ticket_id=ticket_id)]
+        assert desk.staff_frames(user, note_event) == [note_event]
+    assert desk.staff_frames(other, ticket_event) == []
+    assert desk.staff_frames(other, message_event) == []
+    assert desk.staff_frames(other, note_event) == []

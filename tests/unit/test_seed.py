@@ -12,8 +12,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from bot.db import get_engine, session_scope
-from bot.gateway.models import StaffUser
 from bot.gateway.passwords import verify_password
+from bot.handoff.models import StaffUser
 from bot.models import metadata
 from bot.shop import migrate, policy
 from bot.shop.fixtures import TEST_NOW as NOW
@@ -329,7 +329,7 @@ def test_migrations_match_the_models(db_url):
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []
-        assert context.get_current_revision() == "0001"
+        assert context.get_current_revision() == "0002"
     tables = set(inspect(engine).get_table_names())
     assert {t.name for t in metadata.sorted_tables} <= tables
 

@@ -155,7 +155,7 @@ class ConsoleApp {
     const user = this.session.user || {};
     byId('me-name').textContent = user.display_name || user.username || '';
     const role = ROLE_LABELS[user.role] || '';
-    byId('me-role').textContent = user.role === 'seller' && user.seller_name ? `${role} · ${user.seller_name}` : role;
+    byId('me-role').textContent = role;
     byId('me-role').dataset.role = user.role || '';
     byId('queue-title').textContent = user.role === 'seller' ? '우리 상점 문의' : '상담 대기열';
   }

@@ -27,12 +27,6 @@ function defaultMessage(status) {
   return DEFAULT_MESSAGES[status] || (status >= 500 ? SERVER_ERROR : DEFAULT_MESSAGES[400]);
 }
 
-// If the server protects cookie sessions with a double-submit CSRF cookie, echo it back.
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)(?:csrf_token|csrftoken|XSRF-TOKEN)=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : null;
-}
-
 async function readBody(response) {
   const type = response.headers.get('Content-Type') || '';
   if (!type.includes('json')) return null;
@@ -53,8 +47,6 @@ export function createApi({ getToken = () => null, onUnauthorized = null, timeou
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const token = getToken();
     if (token) headers.Authorization = `Bearer ${token}`;
-    const csrf = method !== 'GET' ? csrfToken() : null;
-    if (csrf) headers['X-CSRF-Token'] = csrf;
 
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);

@@ -12,7 +12,6 @@ const COUNTER_FROM = 800;
 const TYPING_TIMEOUT_MS = 25000;
 const OFFLINE_NOTICE_DELAY_MS = 1500;
 const NEAR_BOTTOM_PX = 80;
-const MODE_LABELS = { bot: '챗봇 상담 중', agent: '상담원 연결됨', seller: '판매자 답변 대기' };
 const MOBILE_QUERY = '(max-width: 480px)';
 
 /** Elements: launcher, unread, panel, close, status, notice, list, hint, typing, form, input, send, counter. */
@@ -43,9 +42,9 @@ export class ChatWidget {
     await this.load();
   }
 
+  /** me: {mode, mode_label, ...} from GET /api/me; null when the server could not be reached. */
   applySession(me) {
-    const status = me && (me.mode || (me.status && me.status.mode) || me.status);
-    this.setMode(typeof status === 'string' ? status : 'bot', me && me.status && me.status.label);
+    if (me) this.setMode(me.mode, me.mode_label);
   }
 
   /** keepFailed: carry unsent messages over (same session, e.g. a retry after an outage). */
@@ -171,10 +170,11 @@ export class ChatWidget {
 
   // ---- status, typing, notices -----------------------------------------------------------
 
+  /** mode and its label come from the server (status frames, /api/me). */
   setMode(mode, label) {
-    this.mode = MODE_LABELS[mode] ? mode : 'bot';
-    this.els.status.textContent = label || MODE_LABELS[this.mode];
-    this.els.status.dataset.mode = this.mode;
+    this.mode = mode;
+    this.els.status.textContent = label;
+    this.els.status.dataset.mode = mode;
   }
 
   setTyping(on) {
@@ -237,14 +237,11 @@ export class ChatWidget {
       case 'message':
         this.receive(frame.message);
         break;
-      case 'messages':
-        this.ingest(frame.messages, { live: true });
-        break;
       case 'typing':
         this.setTyping(Boolean(frame.on));
         break;
       case 'status':
-        this.setMode(frame.mode, frame.label);
+        this.setMode(frame.mode, frame.mode_label);
         break;
       default:
         break; // unknown frame types are ignored

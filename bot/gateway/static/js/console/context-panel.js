@@ -1,7 +1,7 @@
 // The right column: who the customer is, the order and shipment, what the bot understood.
 
 import { h, append, clear, formatDateTime, formatFull, formatWon, describeDeadline, parseDate } from '../dom.js';
-import { KIND_LABELS, TARGET_LABELS, STATUS_LABELS } from './labels.js';
+import { KIND_LABELS, TARGET_LABELS } from './labels.js';
 
 function section(title, ...children) {
   return append(h('section', { class: 'ctx-section' }, h('h3', { class: 'ctx-title' }, title)), children);
@@ -38,7 +38,7 @@ function ticketSection(ticket) {
     ['대상', TARGET_LABELS[ticket.target] || ticket.target],
     ['유형', KIND_LABELS[ticket.kind] || ticket.kind],
     ['사유', ticket.reason_label || ticket.reason],
-    ['상태', STATUS_LABELS[ticket.status] || ticket.status],
+    ['상태', ticket.status_label],
     ['접수', h('time', { datetime: ticket.created_at, title: formatFull(ticket.created_at) }, formatDateTime(ticket.created_at))],
     ['답변 기한', deadline && h('span', { class: deadline.overdue ? 'is-overdue' : '' }, `${formatDateTime(ticket.deadline_at)} (${deadline.text})`)],
     ['담당', ticket.assignee ? ticket.assignee.display_name || '지정됨' : '미배정'],

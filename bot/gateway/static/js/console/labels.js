@@ -4,13 +4,6 @@ export const TABS = ['queued', 'assigned', 'done'];
 
 export const TAB_LABELS = { queued: '대기', assigned: '진행 중', done: '완료' };
 
-export const STATUS_LABELS = {
-  queued: '대기',
-  assigned: '진행 중',
-  resolved: '해결됨',
-  closed: '종료됨',
-};
-
 export const KIND_LABELS = {
   question: '문의',
   cancel_request: '취소 요청',

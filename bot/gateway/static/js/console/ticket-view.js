@@ -5,7 +5,7 @@ import { h, append, clear, formatClock, formatFull, formatDateTime, isSendKey, p
 import { renderMessage, normalizeMessage, isMessage, staffAuthorLabel } from '../message-view.js';
 import { showToast } from '../toast.js';
 import { renderContext, renderContextPlaceholder } from './context-panel.js';
-import { KIND_LABELS, TARGET_LABELS, STATUS_LABELS, isDone, hasDecision, sameId } from './labels.js';
+import { KIND_LABELS, TARGET_LABELS, isDone, hasDecision, sameId } from './labels.js';
 
 const NEAR_BOTTOM_PX = 80;
 const REFRESH_DEBOUNCE_MS = 300;
@@ -234,7 +234,7 @@ export class TicketView {
     append(meta, [
       h('span', { class: `tag tag--${ticket.target}` }, TARGET_LABELS[ticket.target] || ticket.target),
       ticket.kind && h('span', { class: 'tag' }, KIND_LABELS[ticket.kind] || ticket.kind),
-      h('span', { class: `tag tag--status-${ticket.status}` }, STATUS_LABELS[ticket.status] || ticket.status),
+      h('span', { class: `tag tag--status-${ticket.status}` }, ticket.status_label),
       h('span', { class: 'meta-item' }, ticket.customer_name || '비회원'),
       ticket.order_id && h('span', { class: 'meta-item' }, `주문 ${ticket.order_id}`),
       h('span', { class: 'meta-item' }, `${formatDateTime(ticket.created_at)} 접수`),

@@ -11,20 +11,21 @@ import logging
 import uuid
 import weakref
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Protocol
 
 from sqlalchemy import select
 
+from bot.conversation.broker import Broker
+from bot.conversation.models import Conversation, Message
+from bot.conversation.rasa_client import RasaClient, RasaUnavailable
 from bot.db import session_scope, utcnow
-from bot.gateway.models import Conversation, Message
-from bot.gateway.rasa_client import RasaClient, RasaUnavailable
-from bot.gateway.realtime import Broker
+from bot.handoff.payload import HandoffRequest
 
 log = logging.getLogger(__name__)
 
 TOO_LONG = "메시지가 너무 길어요. {limit:,}자 이내로 나눠서 보내 주세요."
 BOT_DOWN = "일시적인 오류로 답변하지 못했어요. 잠시 후 다시 보내 주세요. 급하시면 「상담원 연결」을 요청해 주세요."
-STATUS_LABELS = {"bot": "챗봇 상담 중", "agent": "상담원 연결됨", "seller": "판매자 답변 대기"}
+MODE_LABELS = {"bot": "챗봇 상담 중", "agent": "상담원 연결됨", "seller": "판매자 답변 대기"}
 
 
 def conversation_channel(conversation_id: str) -> str:
@@ -34,15 +35,22 @@ def conversation_channel(conversation_id: str) -> str:
 STAFF_CHANNEL = "staff"
 
 
+class HandoffSink(Protocol):
+    """Who takes a conversation when the bot hands it off (bot.handoff.desk.Desk)."""
+
+    def open_ticket(self, conversation_id: str, request: HandoffRequest) -> List[dict]:
+        """Open a ticket for the conversation; returns the messages the customer was told."""
+
+
 @dataclass
 class Chat:
-    """The gateway's conversation service: storage, routing and fan-out."""
+    """The conversation service: storage, routing and fan-out."""
 
     url: str
     rasa: RasaClient
     broker: Broker
     max_chars: int = 1000
-    handoff: Any = None  # bot.handoff.desk.Desk, set by the app
+    handoff: Optional[HandoffSink] = None  # set by the app once the desk exists
 
     def __post_init__(self) -> None:
         # One lock per conversation while someone holds or waits for it; then it is collected.
@@ -59,11 +67,9 @@ class Chat:
         with session_scope(self.url) as session:
             return session.get(Conversation, conversation_id)
 
-    def messages_after(self, conversation_id: str, after: int = 0, include_internal: bool = False) -> List[dict]:
+    def messages_after(self, conversation_id: str, after: int = 0) -> List[dict]:
         with session_scope(self.url) as session:
             query = select(Message).where(Message.conversation_id == conversation_id, Message.id > after)
-            if not include_internal:
-                query = query.where(Message.internal.is_(False))
             return [m.to_dict() for m in session.execute(query.order_by(Message.id)).scalars()]
 
     # --- storing and pushing ----------------------------------------------------------
@@ -85,7 +91,7 @@ class Chat:
             conv = session.get(Conversation, conversation_id)
             conv.mode = mode
         self.broker.publish(conversation_channel(conversation_id),
-                            {"type": "status", "mode": mode, "label": STATUS_LABELS[mode]})
+                            status_frame(mode))
 
     def typing(self, conversation_id: str, on: bool) -> None:
         self.broker.publish(conversation_channel(conversation_id), {"type": "typing", "on": on})
@@ -143,6 +149,11 @@ class Chat:
             if text or buttons:
                 stored.append(self.post(conversation_id, "bot", text, buttons=buttons))
         return stored
+
+
+def status_frame(mode: str) -> Dict[str, str]:
+    """What the customer's socket receives about who answers now."""
+    return {"type": "status", "mode": mode, "mode_label": MODE_LABELS[mode]}
 
 
 def neutralise(text: str) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.gateway.realtime import DROPPED, Broker
+from bot.conversation.broker import DROPPED, Broker
 
 
 def test_events_reach_every_subscriber_of_the_channel_only():

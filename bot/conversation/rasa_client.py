@@ -23,7 +23,6 @@ class RasaClient:
     def __init__(self, base_urls: str, token: str, timeout: float = 30.0) -> None:
         self.base_urls = [u.strip().rstrip("/") for u in base_urls.split(",") if u.strip()]
         self._next = itertools.cycle(range(len(self.base_urls)))
-        self.calls = [0] * len(self.base_urls)  # per instance, for /health and the scale-out test
         self.token = token
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: Optional[aiohttp.ClientSession] = None
@@ -63,7 +62,6 @@ class RasaClient:
         http = await self._http()
         params = {"token": self.token} if auth else None
         instance = next(self._next)
-        self.calls[instance] += 1
         try:
             async with http.post(self.base_urls[instance] + path, json=body, params=params) as resp:
                 if resp.status >= 400:

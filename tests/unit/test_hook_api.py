@@ -1,0 +1,155 @@
+"""The inbound help-desk API (bot.gateway.hook_api) on an in-process Sanic server, a real
+database and a fake Rasa client: signed requests act on tickets as the `helpdesk` account."""
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+import uuid
+from datetime import datetime
+from typing import Any, Dict, List, Optional
+
+import aiohttp
+import pytest
+from sanic import Sanic
+from sqlalchemy import select
+
+from bot import db as bot_db
+from bot.config import Settings
+from bot.conversation.broker import Broker
+from bot.conversation.models import Conversation
+from bot.conversation.service import Chat
+from bot.gateway import hook_api
+from bot.gateway.web import register_errors
+from bot.handoff.desk import Desk
+from bot.handoff.hooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, ConsoleHook, sign
+from bot.handoff.models import StaffUser, Ticket
+
+SECRET = "hook-secret"
+FRIDAY_10_KST = datetime(2026, 11, 27, 1, 0)  # naive UTC, CS hours
+
+
+class FakeRasa:
+    def __init__(self) -> None:
+        self.calls: List[tuple] = []
+
+    async def resume(self, sender: str) -> None:
+        self.calls.append(("resume", sender))
+
+    async def execute(self, sender: str, action: str) -> List[Dict[str, Any]]:
+        self.calls.append(("execute", sender, action))
+        return [{"text": "더 도와드릴 일이 있을까요?"}]
+
+
+@pytest.fixture
+def desk(db_url, seeded_db, monkeypatch):
+    # Sanic rewrites its request handler when a server starts; in test mode it keeps the
+    # original, so several servers can start in one process.
+    monkeypatch.setattr(Sanic, "test_mode", True)
+    chat = Chat(url=db_url, rasa=FakeRasa(), broker=Broker())
+    desk = Desk(url=db_url, chat=chat, hook=ConsoleHook(), clock=lambda: FRIDAY_10_KST)
+    chat.handoff = desk
+    return desk
+
+
+def agent_ticket(desk: Desk) -> tuple:
+    conversation_id = desk.chat.start_conversation(1)
+    desk.open_ticket(conversation_id, {"target": "agent", "reason": "requested", "kind": "general",
+                                       "order_id": None, "seller_id": None, "claim_id": None, "customer_id": 1,
+                                       "intent": {"name": "request_human", "confidence": 0.99}, "slots": {}})
+    with bot_db.session_scope(desk.url) as s:
+        ticket_id = s.execute(select(Ticket.id).where(Ticket.conversation_id == conversation_id)).scalar_one()
+    return conversation_id, ticket_id
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call(desk: Desk, requests: List[tuple]) -> List[tuple]:
+    """Serve hook_api on a free port and POST each (path, body, signed); returns (status, json) each."""
+    async def scenario() -> List[tuple]:
+        app = Sanic(f"hook_api_{uuid.uuid4().hex[:8]}")
+        register_errors(app)
+        hook_api.register(app, Settings(database_url=desk.url, webhook_secret=SECRET), desk)
+        port = free_port()
+        server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True,
+                                         access_log=False)
+        await server.startup()
+        await server.start_serving()
+        answers = []
+        try:
+            async with aiohttp.ClientSession() as http:
+                for path, body, signed in requests:
+                    raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
+                    timestamp = str(int(time.time()))
+                    headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
+                               SIGNATURE_HEADER: sign(SECRET if signed else "wrong", timestamp, raw)}
+                    async with http.post(f"http://127.0.0.1:{port}{path}", data=raw, headers=headers) as resp:
+                        answers.append((resp.status, await resp.json()))
+        finally:
+            server.close()
+            await server.wait_closed()
+        return answers
+
+    return asyncio.run(scenario())
+
+
+def ticket(desk: Desk, ticket_id: int) -> Ticket:
+    with bot_db.session_scope(desk.url) as s:
+        t = s.get(Ticket, ticket_id)
+        s.expunge(t)
+        return t
+
+
+def helpdesk_id(desk: Desk) -> Optional[int]:
+    with bot_db.session_scope(desk.url) as s:
+        return s.execute(select(StaffUser.id).where(StaffUser.username == "helpdesk")).scalar()
+
+
+def test_a_signed_reply_reaches_the_customer_under_the_authors_name(desk):
+    conversation_id, ticket_id = agent_ticket(desk)
+    [(status, body)] = call(desk, [(f"/api/hook/tickets/{ticket_id}/reply", {"text": "확인해 볼게요.", "author": "박지원"}, True)])
+    assert status == 200
+    assert (body["message"]["sender"], body["message"]["author"], body["message"]["text"]) == ("agent", "박지원", "확인해 볼게요.")
+    assert desk.chat.messages_after(conversation_id)[-1] == body["message"]
+    assert (ticket(desk, ticket_id).status, ticket(desk, ticket_id).assignee_id) == ("assigned", helpdesk_id(desk))
+
+
+def test_unsigned_requests_change_nothing(desk):
+    conversation_id, ticket_id = agent_ticket(desk)
+    before = desk.chat.messages_after(conversation_id)
+    assert call(desk, [(f"/api/hook/tickets/{ticket_id}/reply", {"text": "가짜"}, False)]) == [
+        (401, {"error": "서명이 올바르지 않아요."})]
+    assert desk.chat.messages_after(conversation_id) == before and ticket(desk, ticket_id).status == "queued"
+
+
+def test_desk_refusals_map_to_http_statuses(desk):
+    _, ticket_id = agent_ticket(desk)
+    answers = call(desk, [
+        ("/api/hook/tickets/999999/reply", {"text": "안녕하세요"}, True),
+        (f"/api/hook/tickets/{ticket_id}/reply", {"text": "  "}, True),
+        (f"/api/hook/tickets/{ticket_id}/reply", b"{not json", True),
+        (f"/api/hook/tickets/{ticket_id}/close", {"author": "박지원"}, True),
+        (f"/api/hook/tickets/{ticket_id}/reply", {"text": "늦은 답변"}, True),
+    ])
+    assert answers[0] == (404, {"error": "티켓을 찾을 수 없어요."})
+    assert answers[1] == (409, {"error": "내용을 입력해 주세요."})
+    assert answers[2] == (400, {"error": "요청 형식이 올바르지 않아요."})
+    assert answers[3][0] == 200 and answers[3][1]["ticket"]["status"] == "closed"
+    assert answers[4] == (409, {"error": "이미 종료된 상담이에요."})
+
+
+def test_hand_back_returns_the_conversation_to_the_bot(desk):
+    conversation_id, ticket_id = agent_ticket(desk)
+    [(status, body)] = call(desk, [(f"/api/hook/tickets/{ticket_id}/handback", {"author": "박지원"}, True)])
+    assert status == 200 and body["ticket"]["status"] == "resolved"
+    assert body["ticket"]["status_label"] == "해결됨"
+    with bot_db.session_scope(desk.url) as s:
+        assert s.get(Conversation, conversation_id).mode == "bot"
+    assert desk.chat.rasa.calls == [("resume", conversation_id), ("execute", conversation_id, "utter_handback")]
+    last = desk.chat.messages_after(conversation_id)[-1]
+    assert (last["sender"], last["text"]) == ("bot", "더 도와드릴 일이 있을까요?")
