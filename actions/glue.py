@@ -13,8 +13,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.clock import to_kst
 from bot.shop.models import PAYMENT_LABELS, STATUS_LABELS, Order, Status
-from bot.shop.policy import to_kst
 
 # Slots a human should see in a handoff; everything else is internal bookkeeping.
 CONTEXT_SLOTS = ("order_id", "task", "return_reason", "pending_change", "new_address", "verified_order")

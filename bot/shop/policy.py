@@ -2,18 +2,17 @@
 
 Each rule returns a `Decision`. `outcome` says what happens next; `code` names the
 case so the caller can pick the matching response (`utter_<scenario>_<code>`).
-Dates are compared as calendar days in Korea (KST).
+Dates are compared as calendar days in Korea (KST, see bot.clock).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Optional
 
+from bot.clock import to_kst
 from bot.shop.models import Status
-
-KST = timezone(timedelta(hours=9))
 
 RETURN_WINDOW_DAYS = 7
 DEFECT_CLAIM_MONTHS = 3
@@ -39,13 +38,6 @@ class Decision:
     @property
     def allowed(self) -> bool:
         return self.outcome == ALLOW
-
-
-def to_kst(moment: datetime) -> datetime:
-    """Naive datetimes are UTC (as stored in the database)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(KST)
 
 
 def days_since_delivery(delivered_at: datetime, now: datetime) -> int:

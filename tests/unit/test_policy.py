@@ -1,16 +1,16 @@
 """Business rules (bot.shop.policy): pure functions, every status and every edge."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 
+from bot.clock import KST
 from bot.shop import policy
 from bot.shop.models import Status
 from bot.shop.policy import AGENT, ALLOW, REFUSE, SELLER
 
 S = Status
-KST = policy.KST
 
 
 def kst(y, m, d, hh=12, mm=0) -> datetime:
@@ -23,12 +23,6 @@ DELIVERED_2D = kst(2026, 11, 24, 15, 0)
 
 
 # --------------------------------------------------------------------------- time helpers
-
-
-def test_to_kst_treats_naive_as_utc():
-    assert policy.to_kst(datetime(2026, 11, 25, 15, 30)) == datetime(2026, 11, 26, 0, 30, tzinfo=KST)
-    aware = datetime(2026, 11, 26, 0, 30, tzinfo=KST)
-    assert policy.to_kst(aware) == aware
 
 
 def test_days_since_delivery_counts_kst_calendar_days():
@@ -373,7 +367,3 @@ def test_invalid_addresses(text):
 def test_task_statuses_only_name_real_statuses():
     for statuses in policy.TASK_STATUSES.values():
         assert all(isinstance(s, Status) for s in statuses)
-
-
-def test_kst_offset():
-    assert KST.utcoffset(None) == timedelta(hours=9)

@@ -11,6 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from bot.clock import KST, to_kst
 from bot.db import get_engine, session_scope
 from bot.gateway.models import StaffUser
 from bot.gateway.passwords import verify_password
@@ -31,7 +32,7 @@ HANGUL = re.compile(r"[가-힣]")
 
 
 def kst_date(moment):
-    return policy.to_kst(moment).date()
+    return to_kst(moment).date()
 
 
 # --------------------------------------------------------------------------- checks (reused for other `now`s)
@@ -300,9 +301,9 @@ def test_seed_is_deterministic(new_db_url):
 @pytest.mark.parametrize(
     "now",
     [
-        datetime(2026, 11, 26, 0, 3, tzinfo=policy.KST),  # just after midnight in Korea
-        datetime(2026, 11, 29, 23, 58, tzinfo=policy.KST),  # a Sunday, late evening
-        datetime(2027, 3, 1, 8, 0, tzinfo=policy.KST),  # across a month end
+        datetime(2026, 11, 26, 0, 3, tzinfo=KST),  # just after midnight in Korea
+        datetime(2026, 11, 29, 23, 58, tzinfo=KST),  # a Sunday, late evening
+        datetime(2027, 3, 1, 8, 0, tzinfo=KST),  # across a month end
     ],
     ids=["kst-midnight", "sunday-night", "march"],
 )
