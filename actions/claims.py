@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from actions.glue import day_label, hand_off, latest_text, order_vars, won
 from bot.db import utcnow
+from bot.nlp import keywords
 from bot.shop import policy, repo
 from bot.shop.models import Order, Status
 
@@ -30,12 +31,7 @@ def claim_reason(tracker: Tracker) -> Optional[str]:
     chosen = tracker.get_slot("return_reason")
     if chosen in _REASONS:
         return chosen
-    return policy.reason_from_text(latest_text(tracker))
-
-
-def wants_exchange_text(text: str) -> bool:
-    """「교환」 or a swap of size/colour, rather than sending the item back for money."""
-    return "교환" in text or "바꿔" in text and ("사이즈" in text or "색" in text)
+    return keywords.reason_from_text(latest_text(tracker))
 
 
 def refund(dispatcher: CollectingDispatcher, tracker: Tracker, session: Session, order: Order) -> List[EventType]:
@@ -51,7 +47,7 @@ def refund(dispatcher: CollectingDispatcher, tracker: Tracker, session: Session,
     events: List[EventType] = [SlotSet("return_reason", reason)]
     if decision.outcome == policy.ALLOW:
         values.update(days=decision.days_since_delivery, fee=won(decision.fee), refund=won(decision.refund_amount),
-                      reason_label=policy.REASON_LABELS[reason])
+                      reason_label=policy.RETURN_REASON_LABELS[reason])
         response = "utter_return_confirm_fee" if decision.fee else "utter_return_confirm_free"
         dispatcher.utter_message(response=response, **values)
         return events + [SlotSet("pending_change", {"kind": "return", "order_id": order.id, "reason": reason})]

@@ -11,8 +11,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.glue import Who, day_label, hand_off, latest_text, order_vars, who, won
-from actions.handoff import is_plain_answer, not_understood
+from actions.handoff import not_understood
 from bot.db import session_scope, utcnow
+from bot.nlp.keywords import is_plain_answer
 from bot.shop import policy, repo
 from bot.shop.models import Order, Status
 

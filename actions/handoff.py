@@ -1,7 +1,6 @@
 """Handing the conversation to a person: asked for, not understood twice, or angry."""
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -54,15 +53,6 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[E
         return hand_off(dispatcher, tracker, target="agent", reason="fallback")
     dispatcher.utter_message(response="utter_fallback_first")
     return []
-
-
-def is_plain_answer(text: str) -> bool:
-    """A bare yes/no (「네」「ㅇㅇ」「아니요 괜찮아요」), as opposed to a sentence the bot did not follow."""
-    compact = re.sub(r"[\s\W_]+", "", text)
-    return len(compact) <= 4 or (len(compact) <= 8 and bool(_YES_NO.search(compact)))
-
-
-_YES_NO = re.compile(r"^(네|넹|넵|예|응|웅|ㅇㅇ|ㅇㅋ|오케이|좋아요|알겠|아니|아뇨|ㄴㄴ|노노|괜찮|됐어|싫어)")
 
 
 class ActionRequestHuman(Action):

@@ -21,7 +21,7 @@ from actions.glue import latest_entity, latest_text, order_button, who
 from bot.db import utcnow
 from bot.shop import repo
 from bot.shop.models import Order
-from bot.shop.policy import TASK_STATUSES
+from bot.shop.policy import SCENARIO_STATUSES
 
 # A long digit run that is not a valid order number: tell the customer the format.
 _LONG_DIGITS = re.compile(r"\d[\d\- ]{7,}\d")
@@ -64,7 +64,7 @@ def find_order(
             return Lookup(events=events + [SlotSet("order_id", None)])
         return Lookup(order, events + [SlotSet("order_id", order.id)])
 
-    candidates = repo.recent_orders(session, person.customer_id, TASK_STATUSES[task]) if task in TASK_STATUSES else []
+    candidates = repo.recent_orders(session, person.customer_id, SCENARIO_STATUSES[task]) if task in SCENARIO_STATUSES else []
     if not candidates:
         candidates = repo.recent_orders(session, person.customer_id)
     if len(candidates) == 1:

@@ -5,7 +5,6 @@ once the order is known (see actions.lookup); this module only wires them up.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -17,6 +16,7 @@ from actions.glue import latest_entity, latest_text
 from actions.lookup import find_order
 from bot.db import session_scope
 from bot.nlp.abuse import is_abusive
+from bot.nlp.keywords import scenario_from_text, wants_exchange
 
 Scenario = Callable[..., List[EventType]]
 
@@ -70,7 +70,7 @@ class ActionReturnOrExchange(ScenarioAction):
     action_name = "action_return_or_exchange"
 
     def run(self, dispatcher, tracker, domain):
-        task = "exchange" if claims.wants_exchange_text(latest_text(tracker)) else "return"
+        task = "exchange" if wants_exchange(latest_text(tracker)) else "return"
         return run_scenario(dispatcher, tracker, task, continuing=False)
 
 
@@ -94,7 +94,7 @@ class ActionFallback(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         if latest_entity(tracker, "order_id") is not None and not is_abusive(latest_text(tracker)):
-            return run_scenario(dispatcher, tracker, task_from_text(latest_text(tracker)), continuing=True)
+            return run_scenario(dispatcher, tracker, scenario_from_text(latest_text(tracker)), continuing=True)
         return handoff.not_understood(dispatcher, tracker)
 
 
@@ -110,22 +110,5 @@ class ActionResumeTask(Action):
             if latest_entity(tracker, "order_id") is None and tracker.get_slot("verified_order") is None \
                     and latest_entity(tracker, "phone_last4") is None:
                 return handoff.not_understood(dispatcher, tracker) + [SlotSet("address_step", None)]
-            task = task_from_text(latest_text(tracker))
+            task = scenario_from_text(latest_text(tracker))
         return run_scenario(dispatcher, tracker, task, continuing=True)
-
-
-_TASK_WORDS = [
-    ("refund_status", re.compile(r"환불.*(언제|됐|되었|들어|진행|상태|처리)")),
-    ("cancel", re.compile(r"취소")),
-    ("exchange", re.compile(r"교환")),
-    ("return", re.compile(r"반품|환불")),
-    ("address", re.compile(r"배송지|주소")),
-]
-
-
-def task_from_text(text: str) -> str:
-    """An order number given with no question pending: what the words around it ask for.
-
-    NLU may file 「반품할게요 20261116000703이요」 under `inform`; the words still say it.
-    """
-    return next((task for task, words in _TASK_WORDS if words.search(text)), "status")

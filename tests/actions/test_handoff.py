@@ -4,7 +4,6 @@ from __future__ import annotations
 from actions.handoff import ActionOutOfScope, ActionRequestHuman
 from actions.tasks import ActionFallback
 from actions.tasks import ActionCheckOrderStatus
-from bot.nlp.abuse import is_abusive
 from tests.actions.conftest import Chat, handoff_of, responses
 
 
@@ -36,18 +35,6 @@ def test_abuse_reaches_a_human(shop):
     messages = Chat(1).say(ActionOutOfScope(), "아 진짜 짜증나네 장난하나", "out_of_scope")
     assert handoff_of(messages)["reason"] == "angry"
     assert responses(Chat(1).say(ActionOutOfScope(), "오늘 날씨 어때", "out_of_scope")) == ["utter_out_of_scope"]
-
-
-def test_is_abusive():
-    assert is_abusive("ㅅㅂ 언제 와") and is_abusive("소비자보호원에 신고할게요")
-    assert not is_abusive("고소한 맛 과자 재입고 되나요") and not is_abusive("주문 취소해 주세요")
-
-
-def test_plain_answers_versus_sentences_not_followed():
-    from actions.handoff import is_plain_answer
-
-    assert all(map(is_plain_answer, ["네", "ㅇㅇ", "아니요 괜찮아요", "네 알겠습니다", "아뇨 안할래요"]))
-    assert not any(map(is_plain_answer, ["아니 그러니까 그거 그거", "그거 말고 저번에 그거요"]))
 
 
 def test_a_vague_yes_with_nothing_to_confirm_counts_as_not_understood(shop):

@@ -16,6 +16,7 @@ from bot.db import get_engine, session_scope
 from bot.gateway.models import StaffUser
 from bot.gateway.passwords import verify_password
 from bot.models import metadata
+from bot.nlp import keywords
 from bot.shop import migrate, policy
 from bot.shop.fixtures import TEST_NOW as NOW
 from bot.shop.fixtures import customer1_orders, diff, find_orders, snapshot
@@ -57,7 +58,7 @@ def check_orders(s, now):
         assert o.shipping_fee in (0, 3000)
         assert o.total_amount == sum(i.unit_price * i.quantity for i in o.items) + o.shipping_fee
         assert o.payment_method in ("card", "kakaopay", "naverpay", "bank_transfer")
-        assert policy.is_valid_address(o.shipping_address), o.shipping_address
+        assert keywords.is_valid_address(o.shipping_address), o.shipping_address
         assert o.recipient_name and o.orderer_name
         if o.customer_id is not None:
             assert (o.orderer_name, o.orderer_phone) == (o.customer.name, o.customer.phone)
@@ -213,7 +214,7 @@ def test_customers(session):
         assert re.fullmatch(r"[가-힣]{2,4}", c.name)
         assert re.fullmatch(r"010-\d{4}-\d{4}", c.phone)
         assert re.fullmatch(r"[\w.]+@[\w.]+\.\w+", c.email)
-        assert policy.is_valid_address(c.address)
+        assert keywords.is_valid_address(c.address)
         assert c.created_at < NOW
     assert len({c.phone for c in customers}) == len(customers)
     cities = {c.address.split()[0] for c in customers}
