@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
-from actions.glue import latest_text, order_vars, who
+from actions.wording import latest_text, order_vars, who
 from bot.db import session_scope
 from bot.nlp import keywords
 from bot.shop import policy, repo

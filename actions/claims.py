@@ -8,7 +8,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.glue import day_label, hand_off, latest_text, order_vars, won
+from actions.wording import day_label, hand_off, latest_text, order_vars, won
 from bot.db import utcnow
 from bot.nlp import keywords
 from bot.shop import policy, repo

@@ -8,7 +8,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.glue import hand_off, latest_text, order_vars
+from actions.wording import hand_off, latest_text, order_vars
 from bot.nlp.abuse import is_abusive
 from bot.shop.models import Order
 

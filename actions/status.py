@@ -8,7 +8,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.glue import order_vars
+from actions.wording import order_vars
 from bot.shop.models import Order, Status
 
 _OWN_RESPONSE = {Status.PAID, Status.PREPARING, Status.SHIPPED, Status.DELIVERED, Status.CONFIRMED}

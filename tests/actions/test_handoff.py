@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from actions.handoff import ActionOutOfScope, ActionRequestHuman
-from actions.tasks import ActionFallback
-from actions.tasks import ActionCheckOrderStatus
+from actions.scenario import ActionFallback
+from actions.scenario import ActionCheckOrderStatus
 from tests.actions.conftest import Chat, handoff_of, responses
 
 

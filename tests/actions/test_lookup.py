@@ -1,7 +1,7 @@
 """Identity: logged-in customers see their own orders; guests prove an order with phone digits."""
 from __future__ import annotations
 
-from actions.tasks import ActionCheckOrderStatus, ActionResumeTask
+from actions.scenario import ActionCheckOrderStatus, ActionResumeTask
 from bot.shop import repo
 from bot.shop.fixtures import find_orders
 from bot.shop.models import Status

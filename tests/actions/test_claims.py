@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from actions.address import ActionSubmitAddress
 from actions.confirm import ActionConfirmChange, ActionDeclineChange
-from actions.tasks import (ActionCancelOrder, ActionChangeAddress, ActionCheckOrderStatus,
+from actions.scenario import (ActionCancelOrder, ActionChangeAddress, ActionCheckOrderStatus,
                            ActionCheckRefundStatus, ActionContactSeller, ActionRequestRefund,
                            ActionResumeTask, ActionReturnOrExchange)
 from bot.shop.fixtures import diff, find_orders

@@ -12,7 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import address, cancel, claims, handoff, status
-from actions.glue import latest_entity, latest_text
+from actions.wording import latest_entity, latest_text
 from actions.lookup import find_order
 from bot.db import session_scope
 from bot.nlp.abuse import is_abusive
