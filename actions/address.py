@@ -9,7 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
-from actions.wording import latest_text, order_vars, who
+from actions.identity import who
+from actions.scenario import ScenarioAction
+from actions.wording import order_vars
 from bot.db import session_scope
 from bot.nlp import keywords
 from bot.shop import policy, repo
@@ -26,6 +28,10 @@ def change_address(dispatcher: CollectingDispatcher, tracker: Tracker, session: 
         return [SlotSet("address_step", "ask"), SlotSet("address_attempts", 0), SlotSet("new_address", None)]
     dispatcher.utter_message(response=f"utter_address_refused_{decision.code}", **order_vars(order))
     return []
+
+
+class ActionChangeAddress(ScenarioAction):
+    action_name, scenario_name, scenario = "action_change_address", "address", staticmethod(change_address)
 
 
 class ValidateAddressForm(FormValidationAction):

@@ -10,7 +10,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.wording import Who, day_label, hand_off, latest_text, order_vars, who, won
+from actions.handoff_payload import hand_off
+from actions.identity import Who, latest_text, who
+from actions.wording import day_label, order_vars, won
 from actions.handoff import not_understood
 from bot.db import session_scope, utcnow
 from bot.nlp.keywords import is_plain_answer

@@ -8,7 +8,10 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.wording import hand_off, latest_text, order_vars
+from actions.handoff_payload import hand_off
+from actions.identity import latest_text
+from actions.scenario import ScenarioAction
+from actions.wording import order_vars
 from bot.nlp.abuse import is_abusive
 from bot.shop.models import Order
 
@@ -19,6 +22,10 @@ def contact_seller(dispatcher: CollectingDispatcher, tracker: Tracker, session: 
     """A product question goes to the seller of the order's product, with the transcript."""
     dispatcher.utter_message(response="utter_handoff_seller", **order_vars(order))
     return hand_off(dispatcher, tracker, target="seller", reason="product_question", kind="question", order=order)
+
+
+class ActionContactSeller(ScenarioAction):
+    action_name, scenario_name, scenario = "action_contact_seller", "seller", staticmethod(contact_seller)
 
 
 FALLBACK_RESPONSES = {"utter_fallback_first", "utter_fallback_handoff"}

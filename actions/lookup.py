@@ -17,7 +17,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.wording import latest_entity, latest_text, order_button, who
+from actions.identity import latest_entity, latest_text, who
+from actions.wording import order_button
 from bot.db import utcnow
 from bot.shop import repo
 from bot.shop.models import Order

@@ -1,60 +1,11 @@
-"""Shared glue for the actions: who is asking, how values are written, handoff payloads.
-
-Identity comes only from the metadata the gateway attaches to each message
-(`customer_id` for a logged-in customer, nothing for a guest); never from text.
-"""
+"""How values are written in the replies: amounts, dates, and the template values of an order."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Dict, List, Optional
-
-from rasa_sdk import Tracker
-from rasa_sdk.events import ConversationPaused, EventType
-from rasa_sdk.executor import CollectingDispatcher
+from typing import Any, Dict
 
 from bot.clock import to_kst
 from bot.shop.models import PAYMENT_LABELS, STATUS_LABELS, Order, Status
-
-# Slots a human should see in a handoff; everything else is internal bookkeeping.
-CONTEXT_SLOTS = ("order_id", "task", "return_reason", "pending_change", "new_address", "verified_order")
-
-# Order-related tasks that the resume action can continue.
-TASKS = ("status", "cancel", "refund", "return", "exchange", "address", "refund_status", "seller")
-
-
-@dataclass(frozen=True)
-class Who:
-    conversation_id: str
-    customer_id: Optional[int]
-
-    @property
-    def guest(self) -> bool:
-        return self.customer_id is None
-
-    @property
-    def actor(self) -> str:
-        return "guest" if self.guest else f"customer:{self.customer_id}"
-
-
-def who(tracker: Tracker) -> Who:
-    metadata = (tracker.latest_message or {}).get("metadata") or {}
-    if not metadata:
-        metadata = tracker.get_slot("session_started_metadata") or {}
-    raw = metadata.get("customer_id")
-    try:
-        customer_id = int(raw) if raw is not None else None
-    except (TypeError, ValueError):
-        customer_id = None
-    return Who(conversation_id=tracker.sender_id, customer_id=customer_id)
-
-
-def latest_entity(tracker: Tracker, name: str) -> Optional[str]:
-    return next(tracker.get_latest_entity_values(name), None)
-
-
-def latest_text(tracker: Tracker) -> str:
-    return (tracker.latest_message or {}).get("text") or ""
 
 
 def won(amount: int) -> str:
@@ -103,41 +54,3 @@ def order_button(order: Order) -> Dict[str, str]:
         "title": f"{ordered.month}/{ordered.day} {order.title} ({label})",
         "payload": '/inform{"order_id": "%s"}' % order.id,
     }
-
-
-def hand_off(
-    dispatcher: CollectingDispatcher,
-    tracker: Tracker,
-    *,
-    target: str,
-    reason: str,
-    kind: str = "general",
-    order: Optional[Order] = None,
-    claim_id: Optional[int] = None,
-) -> List[EventType]:
-    """The handoff hook: a custom payload the gateway turns into a ticket.
-
-    Agent handoffs pause the Rasa conversation until the agent hands it back;
-    seller tickets are asynchronous, so the bot keeps serving meanwhile.
-    """
-    latest = tracker.latest_message or {}
-    intent = latest.get("intent") or {}
-    ranking = latest.get("intent_ranking") or []
-    # Behind a fallback, the best real guess is more useful to a human than "nlu_fallback".
-    guess = next((r for r in ranking if r.get("name") != "nlu_fallback"), intent)
-    slots = {name: tracker.get_slot(name) for name in CONTEXT_SLOTS if tracker.get_slot(name) is not None}
-    payload = {
-        "handoff": {
-            "target": target,
-            "reason": reason,
-            "kind": kind,
-            "order_id": order.id if order else None,
-            "seller_id": order.seller_id if order else None,
-            "claim_id": claim_id,
-            "customer_id": who(tracker).customer_id,
-            "intent": {"name": guess.get("name"), "confidence": guess.get("confidence")},
-            "slots": slots,
-        }
-    }
-    dispatcher.utter_message(json_message=payload)
-    return [ConversationPaused()] if target == "agent" else []

@@ -1,10 +1,13 @@
-"""The address form's validation: a real address, a way out, and a limit on retries."""
+"""Changing the address (actions.address): the form's validation, the change once confirmed, the refusal."""
 from __future__ import annotations
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.address import ValidateAddressForm
+from actions.address import ActionChangeAddress, ActionSubmitAddress, ValidateAddressForm
+from actions.confirm import ActionConfirmChange
+from bot.shop.fixtures import diff
+from tests.actions.conftest import Chat, responses
 
 
 def validate(text: str, intent: str = "inform", attempts: int = 0):
@@ -29,3 +32,28 @@ def test_not_an_address_is_asked_again_and_given_up_after_three():
 def test_the_customer_can_give_up():
     assert validate("취소")[0]["address_step"] == "aborted"
     assert validate("아니요 안 바꿀래요", intent="deny")[0]["address_step"] == "aborted"
+
+
+def test_address_change_paid_through_the_form(shop):
+    paid = shop.orders()["paid_today"]
+    chat = Chat(1)
+    chat.say(ActionChangeAddress(), "배송지 바꿀래요", "change_shipping_address", order_id=paid)
+    assert chat.slots["address_step"] == "ask"
+    chat.user("서울시 마포구 월드컵로 12 3층", "inform")
+    chat.slots["new_address"] = "서울시 마포구 월드컵로 12 3층"
+    assert responses(chat.run(ActionSubmitAddress())) == ["utter_address_confirm_now"]
+    before = shop.snapshot()
+    assert responses(chat.say(ActionConfirmChange(), "네", "affirm")) == ["utter_address_done"]
+    changes = diff(before, shop.snapshot())
+    [(key, cols)] = changes["orders"]["changed"].items()
+    assert cols["shipping_address"][1] == "서울시 마포구 월드컵로 12 3층"
+    assert changes["audit_log"]["added"][0]["after"] == {"shipping_address": "서울시 마포구 월드컵로 12 3층"}
+
+
+def test_address_change_refused_once_shipped(shop):
+    shipped = shop.orders()["shipped_picked_up"]
+    chat = Chat(1)
+    messages = chat.say(ActionChangeAddress(), "주소 바꿔주세요", "change_shipping_address", order_id=shipped)
+    assert responses(messages) == ["utter_address_refused_shipped"]
+    assert messages[0]["carrier_phone"]
+    assert chat.slots["address_step"] is None
