@@ -9,14 +9,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
-from actions.glue import latest_text, order_vars, who
+from actions.identity import who
+from actions.scenario import ScenarioAction
+from actions.wording import order_vars
 from bot.db import session_scope
+from bot.nlp import keywords
 from bot.shop import policy, repo
 from bot.shop.models import Order, Status
 
 MAX_ADDRESS_ATTEMPTS = 3
 _GIVE_UP_INTENTS = {"deny", "request_human", "goodbye"}
-_GIVE_UP_WORDS = {"취소", "그만", "그만할래요", "안할래요", "안 할래요", "됐어요", "괜찮아요", "ㄴㄴ"}
 
 
 def change_address(dispatcher: CollectingDispatcher, tracker: Tracker, session: Session, order: Order) -> List[EventType]:
@@ -26,6 +28,10 @@ def change_address(dispatcher: CollectingDispatcher, tracker: Tracker, session: 
         return [SlotSet("address_step", "ask"), SlotSet("address_attempts", 0), SlotSet("new_address", None)]
     dispatcher.utter_message(response=f"utter_address_refused_{decision.code}", **order_vars(order))
     return []
+
+
+class ActionChangeAddress(ScenarioAction):
+    action_name, scenario_name, scenario = "action_change_address", "address", staticmethod(change_address)
 
 
 class ValidateAddressForm(FormValidationAction):
@@ -40,9 +46,9 @@ class ValidateAddressForm(FormValidationAction):
     ) -> Dict[Text, Any]:
         text = str(value or "").strip()
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        if intent in _GIVE_UP_INTENTS or text in _GIVE_UP_WORDS:
+        if intent in _GIVE_UP_INTENTS or keywords.is_giving_up(text):
             return {"new_address": None, "address_step": "aborted"}
-        if policy.is_valid_address(text):
+        if keywords.is_valid_address(text):
             return {"new_address": text}
         attempts = int(tracker.get_slot("address_attempts") or 0) + 1
         if attempts >= MAX_ADDRESS_ATTEMPTS:

@@ -8,7 +8,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.glue import order_vars
+from actions.scenario import ScenarioAction
+from actions.wording import order_vars
 from bot.shop import policy
 from bot.shop.models import Order, Status
 
@@ -24,3 +25,7 @@ def cancel(dispatcher: CollectingDispatcher, tracker: Tracker, session: Session,
         return [SlotSet("pending_change", {"kind": "cancel_request", "order_id": order.id})]
     dispatcher.utter_message(response=f"utter_cancel_refused_{decision.code}", **values)
     return []
+
+
+class ActionCancelOrder(ScenarioAction):
+    action_name, scenario_name, scenario = "action_cancel_order", "cancel", staticmethod(cancel)

@@ -1,15 +1,19 @@
 """Refunds, returns and exchanges of delivered orders, and the status of a refund."""
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.glue import day_label, hand_off, latest_text, order_vars, won
+from actions.handoff_payload import hand_off
+from actions.identity import latest_text
+from actions.scenario import ScenarioAction, run_scenario
+from actions.wording import day_label, order_vars, won
 from bot.db import utcnow
+from bot.nlp.keywords import reason_from_text, wants_exchange
 from bot.shop import policy, repo
 from bot.shop.models import Order, Status
 
@@ -30,12 +34,7 @@ def claim_reason(tracker: Tracker) -> Optional[str]:
     chosen = tracker.get_slot("return_reason")
     if chosen in _REASONS:
         return chosen
-    return policy.reason_from_text(latest_text(tracker))
-
-
-def wants_exchange_text(text: str) -> bool:
-    """「교환」 or a swap of size/colour, rather than sending the item back for money."""
-    return "교환" in text or "바꿔" in text and ("사이즈" in text or "색" in text)
+    return reason_from_text(latest_text(tracker))
 
 
 def refund(dispatcher: CollectingDispatcher, tracker: Tracker, session: Session, order: Order) -> List[EventType]:
@@ -51,7 +50,7 @@ def refund(dispatcher: CollectingDispatcher, tracker: Tracker, session: Session,
     events: List[EventType] = [SlotSet("return_reason", reason)]
     if decision.outcome == policy.ALLOW:
         values.update(days=decision.days_since_delivery, fee=won(decision.fee), refund=won(decision.refund_amount),
-                      reason_label=policy.REASON_LABELS[reason])
+                      reason_label=policy.RETURN_REASON_LABELS[reason])
         response = "utter_return_confirm_fee" if decision.fee else "utter_return_confirm_free"
         dispatcher.utter_message(response=response, **values)
         return events + [SlotSet("pending_change", {"kind": "return", "order_id": order.id, "reason": reason})]
@@ -115,3 +114,22 @@ def refund_timing(kind: str, status: str, expected) -> str:
     if kind == "return":
         return "상품이 회수되고 검수가 끝나면 환불돼요. 회수는 보통 1~3일 걸려요."
     return "판매자가 취소를 승인하면 바로 환불돼요."
+
+
+class ActionRequestRefund(ScenarioAction):
+    action_name, scenario_name, scenario = "action_request_refund", "refund", staticmethod(refund)
+
+
+class ActionReturnOrExchange(ScenarioAction):
+    """One intent for both: the words say whether the item is swapped or sent back for money."""
+
+    action_name = "action_return_or_exchange"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if wants_exchange(latest_text(tracker)):
+            return run_scenario(dispatcher, tracker, "exchange", exchange, continuing=False)
+        return run_scenario(dispatcher, tracker, "return", refund, continuing=False)
+
+
+class ActionCheckRefundStatus(ScenarioAction):
+    action_name, scenario_name, scenario = "action_check_refund_status", "refund_status", staticmethod(refund_status)

@@ -10,9 +10,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.glue import Who, day_label, hand_off, latest_text, order_vars, who, won
-from actions.handoff import is_plain_answer, not_understood
+from actions.handoff_payload import hand_off
+from actions.identity import Who, latest_text, who
+from actions.wording import day_label, order_vars, won
+from actions.handoff import not_understood
 from bot.db import session_scope, utcnow
+from bot.nlp.keywords import is_plain_answer
 from bot.shop import policy, repo
 from bot.shop.models import Order, Status
 

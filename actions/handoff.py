@@ -1,7 +1,6 @@
 """Handing the conversation to a person: asked for, not understood twice, or angry."""
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -9,7 +8,10 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.glue import hand_off, latest_text, order_vars
+from actions.handoff_payload import hand_off
+from actions.identity import latest_text
+from actions.scenario import ScenarioAction
+from actions.wording import order_vars
 from bot.nlp.abuse import is_abusive
 from bot.shop.models import Order
 
@@ -20,6 +22,10 @@ def contact_seller(dispatcher: CollectingDispatcher, tracker: Tracker, session: 
     """A product question goes to the seller of the order's product, with the transcript."""
     dispatcher.utter_message(response="utter_handoff_seller", **order_vars(order))
     return hand_off(dispatcher, tracker, target="seller", reason="product_question", kind="question", order=order)
+
+
+class ActionContactSeller(ScenarioAction):
+    action_name, scenario_name, scenario = "action_contact_seller", "seller", staticmethod(contact_seller)
 
 
 FALLBACK_RESPONSES = {"utter_fallback_first", "utter_fallback_handoff"}
@@ -54,15 +60,6 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[E
         return hand_off(dispatcher, tracker, target="agent", reason="fallback")
     dispatcher.utter_message(response="utter_fallback_first")
     return []
-
-
-def is_plain_answer(text: str) -> bool:
-    """A bare yes/no (「네」「ㅇㅇ」「아니요 괜찮아요」), as opposed to a sentence the bot did not follow."""
-    compact = re.sub(r"[\s\W_]+", "", text)
-    return len(compact) <= 4 or (len(compact) <= 8 and bool(_YES_NO.search(compact)))
-
-
-_YES_NO = re.compile(r"^(네|넹|넵|예|응|웅|ㅇㅇ|ㅇㅋ|오케이|좋아요|알겠|아니|아뇨|ㄴㄴ|노노|괜찮|됐어|싫어)")
 
 
 class ActionRequestHuman(Action):

@@ -17,11 +17,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.glue import latest_entity, latest_text, order_button, who
+from actions.identity import latest_entity, latest_text, who
+from actions.wording import order_button
 from bot.db import utcnow
 from bot.shop import repo
 from bot.shop.models import Order
-from bot.shop.policy import TASK_STATUSES
+from bot.shop.policy import SCENARIO_STATUSES
 
 # A long digit run that is not a valid order number: tell the customer the format.
 _LONG_DIGITS = re.compile(r"\d[\d\- ]{7,}\d")
@@ -37,15 +38,15 @@ def find_order(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
     session: Session,
-    task: str,
+    scenario: str,
     continuing: bool,
 ) -> Lookup:
-    """The order for `task`, or the question that gets closer to it (already uttered).
+    """The order for `scenario`, or the question that gets closer to it (already uttered).
 
     `continuing` is true when the customer is answering the bot's question, so the
     order number given earlier in this scenario still counts.
     """
-    events: List[EventType] = [SlotSet("task", task)]
+    events: List[EventType] = [SlotSet("task", scenario)]  # the domain's slot for the scenario
     given = latest_entity(tracker, "order_id")
     if given is None and _LONG_DIGITS.search(latest_text(tracker)):
         dispatcher.utter_message(response="utter_malformed_order_id")
@@ -64,7 +65,8 @@ def find_order(
             return Lookup(events=events + [SlotSet("order_id", None)])
         return Lookup(order, events + [SlotSet("order_id", order.id)])
 
-    candidates = repo.recent_orders(session, person.customer_id, TASK_STATUSES[task]) if task in TASK_STATUSES else []
+    likely = SCENARIO_STATUSES.get(scenario)
+    candidates = repo.recent_orders(session, person.customer_id, likely) if likely else []
     if not candidates:
         candidates = repo.recent_orders(session, person.customer_id)
     if len(candidates) == 1:

@@ -8,7 +8,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.glue import order_vars
+from actions.scenario import ScenarioAction
+from actions.wording import order_vars
 from bot.shop.models import Order, Status
 
 _OWN_RESPONSE = {Status.PAID, Status.PREPARING, Status.SHIPPED, Status.DELIVERED, Status.CONFIRMED}
@@ -22,3 +23,7 @@ def order_status(dispatcher: CollectingDispatcher, tracker: Tracker, session: Se
     response = f"utter_status_{status.value}" if status in _OWN_RESPONSE else "utter_status_other"
     dispatcher.utter_message(response=response, **values)
     return []
+
+
+class ActionCheckOrderStatus(ScenarioAction):
+    action_name, scenario_name, scenario = "action_check_order_status", "status", staticmethod(order_status)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from bot.shop.policy import KST, to_kst
+from bot.clock import KST, to_kst
 
 CS_OPEN, CS_CLOSE = time(9, 0), time(18, 0)
 SELLER_DEADLINE = timedelta(hours=24)

@@ -1,7 +1,16 @@
 """Order numbers and phone last-4 digits in raw text (standard library only).
 
-Used by the Rasa component in `bot.nlp.entities`, by PII masking and by actions;
-importing this module does not import Rasa.
+- `find_order_ids`: order numbers, an order date (YYYYMMDD, a real calendar day) and a
+  6-digit sequence; each value is the 14 digits, whatever separated them in the text.
+- `normalize_order_id`: the first order number of a text, as 14 digits.
+- `find_phone_last4`: the last four digits of a phone number, from a full Korean number
+  or a 4-digit run standing alone, but not a quantity, a group of a longer number or a
+  part of an order number.
+
+Each match is `(value, start, end)` with character offsets into the text. The Rasa
+component `bot.nlp.entities.KoreanNumberEntityExtractor` turns them into entities;
+`bot.nlp.pii` reuses the area codes and keeps order numbers out of its phone masking.
+Importing this module does not import Rasa.
 """
 from __future__ import annotations
 

@@ -2,18 +2,16 @@
 
 Each rule returns a `Decision`. `outcome` says what happens next; `code` names the
 case so the caller can pick the matching response (`utter_<scenario>_<code>`).
-Dates are compared as calendar days in Korea (KST).
+Dates are compared as calendar days in Korea (KST, see bot.clock).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Optional
 
+from bot.clock import to_kst
 from bot.shop.models import Status
-
-KST = timezone(timedelta(hours=9))
 
 RETURN_WINDOW_DAYS = 7
 DEFECT_CLAIM_MONTHS = 3
@@ -21,7 +19,7 @@ DEFECT_CLAIM_MONTHS = 3
 ALLOW, SELLER, AGENT, REFUSE = "allow", "seller", "agent", "refuse"
 
 CHANGE_OF_MIND, DEFECT, WRONG_ITEM = "change_of_mind", "defect", "wrong_item"
-REASON_LABELS = {CHANGE_OF_MIND: "단순변심", DEFECT: "상품 불량·파손", WRONG_ITEM: "오배송"}
+RETURN_REASON_LABELS = {CHANGE_OF_MIND: "단순변심", DEFECT: "상품 불량·파손", WRONG_ITEM: "오배송"}
 
 SHIPPED_OR_LATER = {Status.SHIPPED, Status.DELIVERED, Status.CONFIRMED}
 CLAIM_IN_PROGRESS = {Status.CANCEL_REQUESTED, Status.RETURN_REQUESTED, Status.EXCHANGE_REQUESTED}
@@ -39,13 +37,6 @@ class Decision:
     @property
     def allowed(self) -> bool:
         return self.outcome == ALLOW
-
-
-def to_kst(moment: datetime) -> datetime:
-    """Naive datetimes are UTC (as stored in the database)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(KST)
 
 
 def days_since_delivery(delivered_at: datetime, now: datetime) -> int:
@@ -158,24 +149,8 @@ def expected_refund_date(payment_method: str, start: date) -> date:
     return add_business_days(start, REFUND_BUSINESS_DAYS.get(payment_method, 7))
 
 
-_DEFECT_WORDS = re.compile(r"불량|파손|깨[져졌진짐]|찢어|찢겨|고장|하자|구멍|얼룩|오염|작동\s*안|안\s*켜|터져|망가|흠집|스크래치|변질|상했")
-_WRONG_WORDS = re.compile(r"오배송|잘못\s*(?:왔|온|배송|보내)|다른\s*(?:상품|제품|물건|게|거|색|사이즈)\s*(?:이|가)?\s*(?:왔|와|옴|배송)|주문한\s*거랑\s*달")
-_MIND_WORDS = re.compile(r"변심|마음에\s*안|맘에\s*안|사이즈[가이]?\s*안\s*맞|안\s*맞아|작아|커요|커서|필요\s*없|생각보다|별로")
-
-
-def reason_from_text(text: str) -> Optional[str]:
-    """Guess the claim reason from what the customer wrote; None when it does not say."""
-    if _WRONG_WORDS.search(text):
-        return WRONG_ITEM
-    if _DEFECT_WORDS.search(text):
-        return DEFECT
-    if _MIND_WORDS.search(text):
-        return CHANGE_OF_MIND
-    return None
-
-
-# Which orders are worth offering as buttons for each task, most relevant first.
-TASK_STATUSES = {
+# Which orders are worth offering as buttons for each scenario, most relevant first.
+SCENARIO_STATUSES = {
     "status": [Status.SHIPPED, Status.PREPARING, Status.PAID],
     "cancel": [Status.PAID, Status.PREPARING],
     "address": [Status.PAID, Status.PREPARING],
@@ -184,14 +159,3 @@ TASK_STATUSES = {
     "exchange": [Status.DELIVERED, Status.CONFIRMED],
     "refund_status": [Status.RETURN_REQUESTED, Status.REFUNDED, Status.CANCELLED, Status.EXCHANGE_REQUESTED],
 }
-
-
-def is_valid_address(text: str) -> bool:
-    """A Korean delivery address: long enough and names a road, district or building number."""
-    text = text.strip()
-    if not 8 <= len(text) <= 150:
-        return False
-    has_place = re.search(r"(시|도|군|구)\s", text + " ") is not None
-    has_street = re.search(r"[가-힣0-9]+(로|길|동|읍|면|리)(\s|\d|$)", text) is not None
-    has_number = re.search(r"\d", text) is not None
-    return has_place and has_street and has_number

@@ -21,6 +21,7 @@ from typing import Iterable, Optional, Sequence
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from bot.clock import to_kst
 from bot.shop import policy
 from bot.shop.models import AuditLog, Claim, GuestLookup, Order, Status, TrackingEvent
 
@@ -123,7 +124,7 @@ def next_claim_no(session: Session, kind: str, now: datetime) -> str:
         prefix = CLAIM_PREFIXES[kind]
     except KeyError:
         raise ValueError(f"unknown claim kind: {kind!r}") from None
-    stem = f"{prefix}-{policy.to_kst(now):%Y%m%d}-"
+    stem = f"{prefix}-{to_kst(now):%Y%m%d}-"
     last = (
         session.query(Claim.claim_no)
         .filter(Claim.claim_no.like(stem + "%"))
@@ -219,7 +220,7 @@ def _new_claim(session: Session, order: Order, kind: str, status: str, now: date
 
 
 def _kst_today(now: datetime):
-    return policy.to_kst(now).date()
+    return to_kst(now).date()
 
 
 def _claim_state(claim: Claim) -> dict:

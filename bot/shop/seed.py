@@ -25,6 +25,7 @@ from typing import Optional
 
 from sqlalchemy.orm import Session
 
+from bot.clock import KST, to_kst
 from bot.gateway.passwords import hash_password
 from bot.handoff.models import StaffUser
 from bot.shop import policy
@@ -42,7 +43,6 @@ from bot.shop.models import (
 from bot.shop.repo import next_claim_no
 
 SEED = 20261127
-KST = policy.KST
 
 AGENT_PASSWORD = "agent1234"
 SELLER_PASSWORD = "seller1234"
@@ -185,7 +185,7 @@ class _Builder:
         self.s = session
         self.now = now.replace(microsecond=0)
         self.rng = random.Random(SEED)
-        self.today = policy.to_kst(self.now).date()
+        self.today = to_kst(self.now).date()
         self.tracking_numbers: set[str] = set()
 
     # ---- time helpers (KST calendar, stored as naive UTC)
@@ -396,7 +396,7 @@ class _Builder:
         rng = self.rng
         sequence: dict[date, int] = {}
         for plan in sorted(plans, key=lambda p: p.order.ordered_at):
-            day = policy.to_kst(plan.order.ordered_at).date()
+            day = to_kst(plan.order.ordered_at).date()
             seq = sequence.get(day)
             seq = rng.randint(1, 400) if seq is None else seq + rng.randint(1, 60)
             sequence[day] = seq
@@ -414,7 +414,7 @@ class _Builder:
             return [dict(kind="cancel", status="approved", created_at=at, updated_at=at,
                          refund_amount=order.total_amount,
                          expected_refund_date=policy.expected_refund_date(order.payment_method,
-                                                                          policy.to_kst(at).date()))]
+                                                                          to_kst(at).date()))]
         if status is S.CANCEL_REQUESTED:
             at = self.between(order.ordered_at + timedelta(hours=2), self.now - timedelta(minutes=5))
             order.updated_at = at
@@ -438,7 +438,7 @@ class _Builder:
                 spec["updated_at"] = self.between(created, self.now)
             if status is S.REFUNDED:
                 collected = created + timedelta(days=rng.randint(2, 3), hours=rng.randint(0, 8))
-                expected = policy.expected_refund_date(order.payment_method, policy.to_kst(collected).date())
+                expected = policy.expected_refund_date(order.payment_method, to_kst(collected).date())
                 refunded = collected + timedelta(days=rng.randint(1, 2))
                 spec.update(status="refunded", expected_refund_date=expected, updated_at=self.clamp(refunded))
                 order.updated_at = spec["updated_at"]

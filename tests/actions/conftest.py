@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot import db as bot_db
 from bot.db import utcnow
-from bot.shop.fixtures import customer1_orders, snapshot
+from bot.shop.fixtures import customer1_orders, diff, snapshot
 from tests.conftest import ROOT
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
@@ -94,3 +94,8 @@ def responses(messages: List[dict]) -> List[str]:
 
 def handoff_of(messages: List[dict]) -> Optional[dict]:
     return next((m["custom"]["handoff"] for m in messages if (m.get("custom") or {}).get("handoff")), None)
+
+
+def changed_tables(before: dict, after: dict) -> Dict[str, tuple]:
+    """Per table of two snapshots: (rows added, rows changed)."""
+    return {name: (len(c["added"]), len(c["changed"])) for name, c in diff(before, after).items()}

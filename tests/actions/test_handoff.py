@@ -1,10 +1,10 @@
-"""Handoffs: asked for, two fallbacks in a row, abuse."""
+"""Handoffs (actions.handoff): asked for, two fallbacks in a row, abuse, a question for the seller."""
 from __future__ import annotations
 
-from actions.handoff import ActionOutOfScope, ActionRequestHuman
-from actions.tasks import ActionFallback
-from actions.tasks import ActionCheckOrderStatus
-from bot.nlp.abuse import is_abusive
+from actions.handoff import ActionContactSeller, ActionOutOfScope, ActionRequestHuman
+from actions.resume import ActionFallback
+from actions.status import ActionCheckOrderStatus
+from bot.shop.models import Order
 from tests.actions.conftest import Chat, handoff_of, responses
 
 
@@ -38,28 +38,10 @@ def test_abuse_reaches_a_human(shop):
     assert responses(Chat(1).say(ActionOutOfScope(), "오늘 날씨 어때", "out_of_scope")) == ["utter_out_of_scope"]
 
 
-def test_is_abusive():
-    assert is_abusive("ㅅㅂ 언제 와") and is_abusive("소비자보호원에 신고할게요")
-    assert not is_abusive("고소한 맛 과자 재입고 되나요") and not is_abusive("주문 취소해 주세요")
-
-
-def test_plain_answers_versus_sentences_not_followed():
-    from actions.handoff import is_plain_answer
-
-    assert all(map(is_plain_answer, ["네", "ㅇㅇ", "아니요 괜찮아요", "네 알겠습니다", "아뇨 안할래요"]))
-    assert not any(map(is_plain_answer, ["아니 그러니까 그거 그거", "그거 말고 저번에 그거요"]))
-
-
-def test_a_vague_yes_with_nothing_to_confirm_counts_as_not_understood(shop):
-    from actions.confirm import ActionConfirmChange, ActionDeclineChange
-
-    chat = Chat(2)
-    assert responses(chat.say(ActionConfirmChange(), "그거 말고 저번에 그거요", "affirm")) == ["utter_fallback_first"]
-    messages = chat.say(ActionDeclineChange(), "아니 그러니까 그거 그거", "deny")
-    assert responses(messages) == ["utter_fallback_handoff", "custom"]
-
-
-def test_a_fallback_with_an_order_number_follows_the_words(shop):
+def test_contact_seller_hands_to_the_orders_seller(shop):
     delivered = shop.orders()["delivered_3d"]
-    messages = Chat(1).say(ActionFallback(), f"반품할게여 {delivered}이요", "nlu_fallback", order_id=delivered)
-    assert responses(messages) == ["utter_ask_return_reason"]
+    messages = Chat(1).say(ActionContactSeller(), "이거 재입고 언제 돼요?", "contact_seller", order_id=delivered)
+    with shop.session() as s:
+        seller = s.get(Order, delivered).seller
+    assert responses(messages) == ["utter_handoff_seller", "custom"]
+    assert messages[0]["seller"] == seller.name and handoff_of(messages)["seller_id"] == seller.id

@@ -1,7 +1,10 @@
 """Identity: logged-in customers see their own orders; guests prove an order with phone digits."""
 from __future__ import annotations
 
-from actions.tasks import ActionCheckOrderStatus, ActionResumeTask
+from actions.cancel import ActionCancelOrder
+from actions.confirm import ActionConfirmChange
+from actions.resume import ActionResumeScenario
+from actions.status import ActionCheckOrderStatus
 from bot.shop import repo
 from bot.shop.fixtures import find_orders
 from bot.shop.models import Status
@@ -22,9 +25,9 @@ def test_guest_is_asked_for_the_number_then_the_digits(shop):
     order_id, digits = guest_order(shop)
     chat = Chat(None)
     assert responses(chat.say(ActionCheckOrderStatus(), "배송조회요", "check_order_status")) == ["utter_ask_order_id"]
-    assert responses(chat.say(ActionResumeTask(), f"{order_id}이요", "inform", order_id=order_id)) == \
+    assert responses(chat.say(ActionResumeScenario(), f"{order_id}이요", "inform", order_id=order_id)) == \
         ["utter_ask_phone_last4"]
-    assert responses(chat.say(ActionResumeTask(), digits, "inform", phone_last4=digits)) == ["utter_status_SHIPPED"]
+    assert responses(chat.say(ActionResumeScenario(), digits, "inform", phone_last4=digits)) == ["utter_status_SHIPPED"]
     assert chat.slots["verified_order"] == order_id
     # Verified once: the next question about the same order needs no digits.
     assert responses(chat.say(ActionCheckOrderStatus(), "배송 어디쯤이에요", "check_order_status")) == \
@@ -73,3 +76,16 @@ def test_identity_comes_from_metadata_not_text(shop):
     chat = Chat(None)
     messages = chat.say(ActionCheckOrderStatus(), "저 고객번호 1번이에요 customer_id=1 주문 보여줘", "check_order_status")
     assert responses(messages) == ["utter_ask_order_id"]
+
+
+def test_another_customers_order_is_not_found_and_nothing_changes(shop):
+    with shop.session() as s:
+        other = next(o for o in find_orders(s, status=Status.PAID, guest=False) if o.customer_id != 1)
+        other_id, other_name = other.id, other.orderer_name
+    before = shop.snapshot()
+    chat = Chat(1)
+    messages = chat.say(ActionCancelOrder(), f"{other_id} 취소", "cancel_order", order_id=other_id)
+    assert responses(messages) == ["utter_order_not_found"]
+    assert other_name not in str(messages)
+    assert responses(chat.say(ActionConfirmChange(), "네", "affirm")) == ["utter_nothing_pending"]
+    assert shop.snapshot() == before

@@ -1,16 +1,16 @@
 """Business rules (bot.shop.policy): pure functions, every status and every edge."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 
+from bot.clock import KST
 from bot.shop import policy
 from bot.shop.models import Status
 from bot.shop.policy import AGENT, ALLOW, REFUSE, SELLER
 
 S = Status
-KST = policy.KST
 
 
 def kst(y, m, d, hh=12, mm=0) -> datetime:
@@ -23,12 +23,6 @@ DELIVERED_2D = kst(2026, 11, 24, 15, 0)
 
 
 # --------------------------------------------------------------------------- time helpers
-
-
-def test_to_kst_treats_naive_as_utc():
-    assert policy.to_kst(datetime(2026, 11, 25, 15, 30)) == datetime(2026, 11, 26, 0, 30, tzinfo=KST)
-    aware = datetime(2026, 11, 26, 0, 30, tzinfo=KST)
-    assert policy.to_kst(aware) == aware
 
 
 def test_days_since_delivery_counts_kst_calendar_days():
@@ -306,74 +300,6 @@ def test_expected_refund_date(method, start, expected):
     assert expected.weekday() < 5
 
 
-# --------------------------------------------------------------------------- reasons and addresses
-
-
-@pytest.mark.parametrize(
-    "text, reason",
-    [
-        ("불량이에요", policy.DEFECT),
-        ("화면이 깨졌어요", policy.DEFECT),
-        ("박스 열어보니 파손돼서 왔어요", policy.DEFECT),
-        ("작동 안 해요", policy.DEFECT),
-        ("얼룩이 있어요", policy.DEFECT),
-        ("구멍이 나 있어요", policy.DEFECT),
-        ("다른 상품이 왔어요", policy.WRONG_ITEM),
-        ("잘못 왔어요", policy.WRONG_ITEM),
-        ("오배송이요", policy.WRONG_ITEM),
-        ("주문한거랑 달라요", policy.WRONG_ITEM),
-        ("다른 색이 왔는데 파손도 있어요", policy.WRONG_ITEM),  # wrong item wins over defect
-        ("단순변심이요", policy.CHANGE_OF_MIND),
-        ("사이즈가 안 맞아요", policy.CHANGE_OF_MIND),
-        ("그냥 마음에 안 들어요", policy.CHANGE_OF_MIND),
-        ("맘에 안들어요", policy.CHANGE_OF_MIND),
-        ("생각보다 별로네요", policy.CHANGE_OF_MIND),
-        ("필요 없어졌어요", policy.CHANGE_OF_MIND),
-        ("반품이요", None),
-        ("환불해 주세요", None),
-        ("", None),
-    ],
-)
-def test_reason_from_text(text, reason):
-    assert policy.reason_from_text(text) == reason
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "서울특별시 마포구 월드컵북로 396",
-        "서울 마포구 월드컵북로 396 101동 1203호",
-        "부산광역시 해운대구 우동 1408",
-        "경기도 성남시 분당구 판교역로 235",
-        "제주특별자치도 제주시 첨단로 242",
-        "  성남시 분당구 정자일로 95  ",
-    ],
-)
-def test_valid_addresses(text):
-    assert policy.is_valid_address(text)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "서울",
-        "집으로 보내주세요",
-        "서울시 강남구",  # no street, no number
-        "강남구 테헤란로",  # no number
-        "테헤란로 152",  # no city or district
-        "회사로 바꿔주세요 123",
-        "서울시 강남구 테헤란로 152 " + "가" * 140,  # too long
-    ],
-)
-def test_invalid_addresses(text):
-    assert not policy.is_valid_address(text)
-
-
-def test_task_statuses_only_name_real_statuses():
-    for statuses in policy.TASK_STATUSES.values():
+def test_scenario_statuses_only_name_real_statuses():
+    for statuses in policy.SCENARIO_STATUSES.values():
         assert all(isinstance(s, Status) for s in statuses)
-
-
-def test_kst_offset():
-    assert KST.utcoffset(None) == timedelta(hours=9)

@@ -11,10 +11,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from bot.clock import KST, to_kst
 from bot.db import get_engine, session_scope
 from bot.gateway.passwords import verify_password
 from bot.handoff.models import StaffUser
 from bot.models import metadata
+from bot.nlp import keywords
 from bot.shop import migrate, policy
 from bot.shop.fixtures import TEST_NOW as NOW
 from bot.shop.fixtures import customer1_orders, diff, find_orders, snapshot
@@ -31,7 +33,7 @@ HANGUL = re.compile(r"[가-힣]")
 
 
 def kst_date(moment):
-    return policy.to_kst(moment).date()
+    return to_kst(moment).date()
 
 
 # --------------------------------------------------------------------------- checks (reused for other `now`s)
@@ -56,7 +58,7 @@ def check_orders(s, now):
         assert o.shipping_fee in (0, 3000)
         assert o.total_amount == sum(i.unit_price * i.quantity for i in o.items) + o.shipping_fee
         assert o.payment_method in ("card", "kakaopay", "naverpay", "bank_transfer")
-        assert policy.is_valid_address(o.shipping_address), o.shipping_address
+        assert keywords.is_valid_address(o.shipping_address), o.shipping_address
         assert o.recipient_name and o.orderer_name
         if o.customer_id is not None:
             assert (o.orderer_name, o.orderer_phone) == (o.customer.name, o.customer.phone)
@@ -212,7 +214,7 @@ def test_customers(session):
         assert re.fullmatch(r"[가-힣]{2,4}", c.name)
         assert re.fullmatch(r"010-\d{4}-\d{4}", c.phone)
         assert re.fullmatch(r"[\w.]+@[\w.]+\.\w+", c.email)
-        assert policy.is_valid_address(c.address)
+        assert keywords.is_valid_address(c.address)
         assert c.created_at < NOW
     assert len({c.phone for c in customers}) == len(customers)
     cities = {c.address.split()[0] for c in customers}
@@ -300,9 +302,9 @@ def test_seed_is_deterministic(new_db_url):
 @pytest.mark.parametrize(
     "now",
     [
-        datetime(2026, 11, 26, 0, 3, tzinfo=policy.KST),  # just after midnight in Korea
-        datetime(2026, 11, 29, 23, 58, tzinfo=policy.KST),  # a Sunday, late evening
-        datetime(2027, 3, 1, 8, 0, tzinfo=policy.KST),  # across a month end
+        datetime(2026, 11, 26, 0, 3, tzinfo=KST),  # just after midnight in Korea
+        datetime(2026, 11, 29, 23, 58, tzinfo=KST),  # a Sunday, late evening
+        datetime(2027, 3, 1, 8, 0, tzinfo=KST),  # across a month end
     ],
     ids=["kst-midnight", "sunday-night", "march"],
 )
