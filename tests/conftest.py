@@ -130,7 +130,7 @@ def now():
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     """The real stack (action server, Rasa, gateway) once per test session: see tests/stack.py."""
-    from bot.cli import stop_stack
+    from bot.stack import stop_stack
     from tests.stack import start
 
     tmp = tmp_path_factory.mktemp("stack")

@@ -106,7 +106,7 @@ def text_of(replies: List[dict]) -> str:
 
 
 def start(tmp: Path, database_url: str, rasa_instances: int = 1, **extra_env: str) -> tuple:
-    from bot.cli import start_stack
+    from bot.stack import start_stack
 
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train`")

@@ -22,7 +22,7 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 def scaled(tmp_path_factory):
     if not os.environ.get("TEST_DATABASE_URL"):
         pytest.skip("scale-out needs PostgreSQL: it runs in the PostgreSQL pass (TEST_DATABASE_URL)")
-    from bot.cli import stop_stack
+    from bot.stack import stop_stack
     from tests.stack import start
 
     redis.Redis.from_url(REDIS_URL).flushdb()
