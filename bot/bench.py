@@ -114,7 +114,7 @@ def train_default_model() -> Path:
 def measure(model: Path, label: str, args: argparse.Namespace, ports: tuple) -> dict:
     import os
 
-    from bot.shop.migrate import ensure_seeded
+    from bot.migrate import ensure_seeded
 
     database = VAR / f"bench-{label}.db"
     for suffix in ("", "-wal", "-shm"):

@@ -18,14 +18,14 @@ from bot.stack import start_stack, stop_stack
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
-    from bot.shop.migrate import upgrade
+    from bot.migrate import upgrade
 
     upgrade()
     print("database is at the latest migration")
 
 
 def cmd_seed(args: argparse.Namespace) -> None:
-    from bot.shop.migrate import ensure_seeded
+    from bot.migrate import ensure_seeded
 
     summary = ensure_seeded()
     print("seeded the demo shop" if summary else "the database already has data: left as it is")
@@ -54,7 +54,7 @@ def print_logins() -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    from bot.shop.migrate import ensure_seeded
+    from bot.migrate import ensure_seeded
 
     if not Path(args.model).exists() or (Path(args.model).is_dir() and not any(Path(args.model).glob("*.tar.gz"))):
         raise SystemExit(f"no trained model in {args.model}: run `make train` first")

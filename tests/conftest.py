@@ -27,8 +27,8 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bot import db as bot_db  # noqa: E402
-from bot.shop import migrate  # noqa: E402
-from bot.shop.fixtures import TEST_NOW as NOW  # noqa: E402  Thursday 2026-11-26 12:00 KST
+from bot import migrate  # noqa: E402
+from tests.fixtures import TEST_NOW as NOW  # noqa: E402  Thursday 2026-11-26 12:00 KST
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 

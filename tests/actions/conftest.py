@@ -12,8 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot import db as bot_db
 from bot.db import utcnow
-from bot.shop.fixtures import customer1_orders, snapshot
 from tests.conftest import ROOT
+from tests.fixtures import customer1_orders, snapshot
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 

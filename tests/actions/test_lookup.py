@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from actions.tasks import ActionCheckOrderStatus, ActionResumeTask
 from bot.shop import repo
-from bot.shop.fixtures import find_orders
 from bot.shop.models import Status
 from tests.actions.conftest import Chat, responses
+from tests.fixtures import find_orders
 
 
 def guest_order(shop, status=Status.SHIPPED):

@@ -8,9 +8,9 @@ from actions.confirm import ActionConfirmChange, ActionDeclineChange
 from actions.tasks import (ActionCancelOrder, ActionChangeAddress, ActionCheckOrderStatus,
                            ActionCheckRefundStatus, ActionContactSeller, ActionRequestRefund,
                            ActionResumeTask, ActionReturnOrExchange)
-from bot.shop.fixtures import diff, find_orders
 from bot.shop.models import Order, Status
 from tests.actions.conftest import Chat, handoff_of, responses
+from tests.fixtures import diff, find_orders
 
 
 def changed_tables(before, after):

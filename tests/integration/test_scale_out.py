@@ -9,9 +9,9 @@ import redis
 import requests
 
 from bot.db import session_scope
-from bot.shop.fixtures import find_orders
 from bot.shop.models import Status
 from tests.conftest import _Databases
+from tests.fixtures import find_orders
 from tests.stack import text_of
 
 pytestmark = pytest.mark.stack

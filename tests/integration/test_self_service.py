@@ -1,7 +1,7 @@
 """Scripted Korean conversations through the gateway's own API, on the real stack.
 
 Each test reads the bot's reply text and then the database. Orders are picked by what
-they are (bot.shop.fixtures), from a seed made for today, so the 7-day rule is real.
+they are (tests.fixtures), from a seed made for today, so the 7-day rule is real.
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from bot.db import session_scope
 from bot.gateway.models import Conversation
 from bot.handoff.models import Ticket
-from bot.shop.fixtures import find_orders
 from bot.shop.models import AuditLog, Claim, Order, Status
+from tests.fixtures import find_orders
 from tests.stack import text_of
 
 pytestmark = pytest.mark.stack

@@ -17,8 +17,8 @@ from bot.handoff.desk import Desk, Forbidden, NotFound, Refused
 from bot.handoff.hooks import ConsoleHook
 from bot.handoff.models import Ticket
 from bot.shop import repo
-from bot.shop.fixtures import find_order
 from bot.shop.models import AuditLog, Order, Status
+from tests.fixtures import find_order
 
 FRIDAY_10_KST = datetime(2026, 11, 27, 1, 0)  # naive UTC
 FRIDAY_19_KST = datetime(2026, 11, 27, 10, 0)

@@ -14,9 +14,9 @@ from sqlalchemy.exc import OperationalError
 
 from bot.db import make_session
 from bot.shop import policy, repo
-from bot.shop.fixtures import customer1_orders, diff, find_order, find_orders, snapshot
 from bot.shop.models import AuditLog, Claim, GuestLookup, Order, Status
-from bot.shop.fixtures import TEST_NOW as NOW
+from tests.fixtures import TEST_NOW as NOW
+from tests.fixtures import customer1_orders, diff, find_order, find_orders, snapshot
 
 S = Status
 T = NOW + timedelta(minutes=5)  # when the tests' changes happen

@@ -11,15 +11,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from bot import migrate
 from bot.db import get_engine, session_scope
 from bot.gateway.models import StaffUser
 from bot.gateway.passwords import verify_password
 from bot.models import metadata
-from bot.shop import migrate, policy
-from bot.shop.fixtures import TEST_NOW as NOW
-from bot.shop.fixtures import customer1_orders, diff, find_orders, snapshot
+from bot.shop import policy
 from bot.shop.models import Claim, Customer, Order, Product, Seller, Shipment, Status
 from bot.shop.seed import seed
+from tests.fixtures import TEST_NOW as NOW
+from tests.fixtures import customer1_orders, diff, find_orders, snapshot
 
 S = Status
 TRACKED = {S.SHIPPED, S.DELIVERED, S.CONFIRMED, S.RETURN_REQUESTED, S.EXCHANGE_REQUESTED, S.REFUNDED}
