@@ -36,6 +36,7 @@ def print_logins() -> None:
     from sqlalchemy import select
 
     from bot.db import session_scope
+    from bot.demo import PASSWORDS
     from bot.gateway.models import StaffUser
     from bot.shop.models import Customer, Seller
 
@@ -48,7 +49,7 @@ def print_logins() -> None:
         print("    " + ", ".join(f"{c.id} {c.name}" for c in customers))
         print("  staff console logins:")
         for user in staff:
-            password = "agent1234" if user.role == "agent" else "seller1234"
+            password = PASSWORDS[user.role]
             extra = f" ({sellers.get(user.seller_id)})" if user.seller_id else ""
             print(f"    {user.role:<6} {user.username:<8} / {password}   {user.display_name}{extra}")
 

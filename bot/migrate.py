@@ -42,12 +42,12 @@ def downgrade(url: Optional[str] = None, revision: str = "base") -> None:
 
 
 def ensure_seeded(url: Optional[str] = None, now: Optional[datetime] = None) -> Optional[dict]:
-    """Migrate to head; seed the demo shop if there are no customers yet.
+    """Migrate to head; seed the demo (shop and staff) if there are no customers yet.
 
     Returns the seed summary, or None when the database already had data.
     """
     from bot.shop.models import Customer
-    from bot.shop.seed import seed
+    from bot.demo import seed
 
     upgrade(url)
     with session_scope(url) as session:

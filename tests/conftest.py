@@ -104,7 +104,7 @@ def new_db_url(tmp_path):
 
 @pytest.fixture(scope="module")
 def seeded_db(db_url):
-    from bot.shop.seed import seed
+    from bot.demo import seed
 
     with bot_db.session_scope(db_url) as s:
         summary = seed(s, NOW)

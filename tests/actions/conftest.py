@@ -21,7 +21,7 @@ DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 @pytest.fixture
 def shop(new_db_url, monkeypatch):
     """A freshly seeded shop; the actions' default database for this test."""
-    from bot.shop.seed import seed
+    from bot.demo import seed
 
     url = new_db_url()
     now = utcnow()

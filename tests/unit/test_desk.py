@@ -34,7 +34,7 @@ class Clock:
 
 @pytest.fixture
 def desk(new_db_url):
-    from bot.shop.seed import seed
+    from bot.demo import seed
 
     url = new_db_url()
     with bot_db.session_scope(url) as s:
