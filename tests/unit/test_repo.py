@@ -113,16 +113,6 @@ def test_recent_orders_filters_by_status(session):
     assert repo.recent_orders(session, 9999) == []
 
 
-def test_latest_event(session):
-    shipped = customer1_orders(session, NOW)["shipped_out_for_delivery"]
-    event = repo.latest_event(shipped)
-    assert event.description == "배달출발"
-    assert event.occurred_at == max(e.occurred_at for e in shipped.shipment.events)
-    delivered = find_order(session, customer_id=1, status=S.DELIVERED, delivered_days_ago=3, now=NOW)
-    assert repo.latest_event(delivered).description == "배달완료"
-    assert repo.latest_event(find_order(session, customer_id=1, status=S.PAID)) is None
-
-
 def test_latest_claim(session):
     fixture = customer1_orders(session, NOW)
     returned = fixture["return_requested"]

@@ -6,13 +6,14 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.shop import policy
-from bot.shop.models import Claim, Customer, Order, Product, Seller, Shipment, Status
+from bot.shop.models import Claim, Customer, Order, Product, Seller, Shipment, Status, TrackingEvent
 from bot.shop.seed import seed
 from tests.fixtures import TEST_NOW as NOW
-from tests.fixtures import customer1_orders, diff, find_orders, snapshot
+from tests.fixtures import customer1_orders, diff, find_order, find_orders, snapshot
 
 S = Status
 TRACKED = {S.SHIPPED, S.DELIVERED, S.CONFIRMED, S.RETURN_REQUESTED, S.EXCHANGE_REQUESTED, S.REFUNDED}
@@ -186,6 +187,23 @@ def test_customer1_fixture_orders(session, seeded_db):
     check_customer1(session, NOW)
     ids = {name: order.id for name, order in customer1_orders(session, NOW).items()}
     assert seeded_db["customer1_orders"] == ids
+
+
+def latest_tracking_event(session, order):
+    return session.execute(
+        select(TrackingEvent).join(Shipment).where(Shipment.order_id == order.id)
+        .order_by(TrackingEvent.occurred_at.desc(), TrackingEvent.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def test_latest_tracking_events(session):
+    shipped = customer1_orders(session, NOW)["shipped_out_for_delivery"]
+    event = latest_tracking_event(session, shipped)
+    assert event.description == "배달출발"
+    assert event.occurred_at == max(e.occurred_at for e in shipped.shipment.events)
+    delivered = find_order(session, customer_id=1, status=S.DELIVERED, delivered_days_ago=3, now=NOW)
+    assert latest_tracking_event(session, delivered).description == "배달완료"
+    assert latest_tracking_event(session, find_order(session, customer_id=1, status=S.PAID)) is None
 
 
 def test_summary_matches_the_database(session, seeded_db):
