@@ -5,7 +5,7 @@ from actions.handoff import ActionOutOfScope, ActionRequestHuman
 from actions.tasks import ActionFallback
 from actions.tasks import ActionCheckOrderStatus
 from bot.nlp.abuse import is_abusive
-from tests.actions.conftest import Chat, handoff_of, responses
+from tests.actions.chat import Chat, handoff_of, responses
 
 
 def test_request_human_pauses_with_context(shop):

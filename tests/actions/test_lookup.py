@@ -4,7 +4,7 @@ from __future__ import annotations
 from actions.tasks import ActionCheckOrderStatus, ActionResumeTask
 from bot.shop import repo
 from bot.shop.models import Status
-from tests.actions.conftest import Chat, responses
+from tests.actions.chat import Chat, responses
 from tests.fixtures import find_orders
 
 

@@ -9,7 +9,7 @@ from actions.tasks import (ActionCancelOrder, ActionChangeAddress, ActionCheckOr
                            ActionCheckRefundStatus, ActionContactSeller, ActionRequestRefund,
                            ActionResumeTask, ActionReturnOrExchange)
 from bot.shop.models import Order, Status
-from tests.actions.conftest import Chat, handoff_of, responses
+from tests.actions.chat import Chat, handoff_of, responses
 from tests.fixtures import diff, find_orders
 
 

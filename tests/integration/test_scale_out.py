@@ -10,7 +10,7 @@ import requests
 
 from bot.db import session_scope
 from bot.shop.models import Status
-from tests.conftest import _Databases
+from tests.databases import Databases
 from tests.fixtures import find_orders
 from tests.stack import text_of
 
@@ -27,7 +27,7 @@ def scaled(tmp_path_factory):
 
     redis.Redis.from_url(REDIS_URL).flushdb()
     tmp = tmp_path_factory.mktemp("scaled")
-    dbs = _Databases(tmp)
+    dbs = Databases(tmp)
     shop, trackers = dbs.create(), dbs.create()
     running, procs = start(tmp, shop, rasa_instances=2, TRACKER_STORE_URL=trackers, REDIS_URL=REDIS_URL)
     try:
