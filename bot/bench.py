@@ -22,7 +22,8 @@ from typing import Dict, List
 import aiohttp
 import yaml
 
-from bot.db import ROOT
+from bot.db import ROOT, VAR
+from bot.stack import start_stack, stop_stack
 
 # Each conversation is a list of turns: text, or ("press", index) for a quick reply.
 SCRIPTS: List[List] = [
@@ -113,8 +114,7 @@ def train_default_model() -> Path:
 def measure(model: Path, label: str, args: argparse.Namespace, ports: tuple) -> dict:
     import os
 
-    from bot.cli import VAR, start_stack, stop_stack
-    from bot.shop.migrate import ensure_seeded
+    from bot.migrate import ensure_seeded
 
     database = VAR / f"bench-{label}.db"
     for suffix in ("", "-wal", "-shm"):

@@ -9,27 +9,23 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import List, Optional
 
 from bot.db import ROOT
-
-VAR = ROOT / "var"
+from bot.stack import start_stack, stop_stack
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
-    from bot.shop.migrate import upgrade
+    from bot.migrate import upgrade
 
     upgrade()
     print("database is at the latest migration")
 
 
 def cmd_seed(args: argparse.Namespace) -> None:
-    from bot.shop.migrate import ensure_seeded
+    from bot.migrate import ensure_seeded
 
     summary = ensure_seeded()
     print("seeded the demo shop" if summary else "the database already has data: left as it is")
@@ -40,6 +36,7 @@ def print_logins() -> None:
     from sqlalchemy import select
 
     from bot.db import session_scope
+    from bot.demo import PASSWORDS
     from bot.handoff.models import StaffUser
     from bot.shop.models import Customer, Seller
 
@@ -52,110 +49,13 @@ def print_logins() -> None:
         print("    " + ", ".join(f"{c.id} {c.name}" for c in customers))
         print("  staff console logins:")
         for user in staff:
-            password = "agent1234" if user.role == "agent" else "seller1234"
+            password = PASSWORDS[user.role]
             extra = f" ({sellers.get(user.seller_id)})" if user.seller_id else ""
             print(f"    {user.role:<6} {user.username:<8} / {password}   {user.display_name}{extra}")
 
 
-def write_endpoints(action_port: int, rasa_port: int, env: Optional[Dict[str, str]] = None) -> Path:
-    """Endpoints for these Rasa instances; production stores come from the environment."""
-    env = os.environ if env is None else env
-    lines = ["action_endpoint:", f'  url: "http://127.0.0.1:{action_port}/webhook"']
-    tracker_url = env.get("TRACKER_STORE_URL")  # e.g. postgresql://postgres@127.0.0.1:5432/rasa
-    if tracker_url:
-        from sqlalchemy.engine import make_url
-
-        u = make_url(tracker_url)
-        lines += ["tracker_store:", "  type: SQL", f"  dialect: {u.drivername}", f"  url: {u.host}",
-                  f"  port: {u.port or 5432}", f"  db: {u.database}", f"  username: {u.username or ''}",
-                  f"  password: {u.password or ''}"]
-    redis_url = env.get("REDIS_URL")  # e.g. redis://127.0.0.1:6379/0
-    if redis_url:
-        from urllib.parse import urlparse
-
-        r = urlparse(redis_url)
-        lines += ["lock_store:", "  type: redis", f"  url: {r.hostname}", f"  port: {r.port or 6379}",
-                  f"  db: {(r.path or '/0').strip('/') or 0}"]
-    VAR.mkdir(parents=True, exist_ok=True)
-    path = VAR / f"endpoints-{rasa_port}.yml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def wait_for(url: str, proc: subprocess.Popen, name: str, timeout: float) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{name} exited with code {proc.returncode}; see {VAR / 'logs'}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status < 500:
-                    return
-        except Exception:
-            time.sleep(0.5)
-    raise SystemExit(f"{name} did not answer at {url} within {timeout:.0f} s")
-
-
-def start_stack(gateway_port: int, rasa_port, action_port: int, model: str,
-                env: Optional[Dict[str, str]] = None) -> List[subprocess.Popen]:
-    """Start action server, Rasa (one instance per port in `rasa_port`, an int or a list)
-    and the gateway; return the processes once all answer."""
-    rasa_ports = [rasa_port] if isinstance(rasa_port, int) else list(rasa_port)
-    from bot.config import Settings
-
-    env = dict(os.environ if env is None else env)
-    env.setdefault("PYTHONPATH", str(ROOT))
-    settings = Settings()
-    logs = VAR / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    python = sys.executable
-    bin_dir = Path(python).parent
-
-    def spawn(name: str, argv: List[str], extra: Dict[str, str]) -> subprocess.Popen:
-        out = open(logs / f"{name}-{gateway_port}.log", "w")
-        return subprocess.Popen(argv, cwd=ROOT, env={**env, **extra}, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-
-    procs: List[subprocess.Popen] = []
-    try:
-        actions = spawn("actions", [python, "-m", "rasa_sdk", "--actions", "actions", "-p", str(action_port)],
-                        {"SANIC_HOST": "127.0.0.1", "ACTION_SERVER_SANIC_WORKERS": "1"})
-        procs.append(actions)
-        endpoints = write_endpoints(action_port, rasa_ports[0], env)
-        rasas = []
-        for port in rasa_ports:
-            rasas.append(spawn(f"rasa{port}", [str(bin_dir / "rasa"), "run", "--enable-api", "--auth-token",
-                                               settings.rasa_token, "-i", "127.0.0.1", "-p", str(port), "-m", model,
-                                               "--endpoints", str(endpoints),
-                                               "--credentials", str(ROOT / "credentials.yml")], {}))
-        procs += rasas
-        gateway = spawn("gateway", [python, "-m", "bot", "gateway", "--port", str(gateway_port)],
-                        {"RASA_URL": ",".join(f"http://127.0.0.1:{p}" for p in rasa_ports),
-                         "RASA_TOKEN": settings.rasa_token})
-        procs.append(gateway)
-        wait_for(f"http://127.0.0.1:{action_port}/health", actions, "action server", 120)
-        wait_for(f"http://127.0.0.1:{gateway_port}/health", gateway, "gateway", 60)
-        for port, proc in zip(rasa_ports, rasas):
-            wait_for(f"http://127.0.0.1:{port}/status?token={settings.rasa_token}", proc, "rasa server", 300)
-        return procs
-    except BaseException:
-        stop_stack(procs)
-        raise
-
-
-def stop_stack(procs: List[subprocess.Popen]) -> None:
-    for proc in procs:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-    for proc in procs:
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-
-
 def cmd_run(args: argparse.Namespace) -> None:
-    from bot.shop.migrate import ensure_seeded
+    from bot.migrate import ensure_seeded
 
     if not Path(args.model).exists() or (Path(args.model).is_dir() and not any(Path(args.model).glob("*.tar.gz"))):
         raise SystemExit(f"no trained model in {args.model}: run `make train` first")

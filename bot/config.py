@@ -6,9 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.db import ROOT, database_url
-
-VAR = ROOT / "var"
+from bot.db import ROOT, VAR, database_url
 
 
 def _secret(name: str) -> str:

@@ -16,7 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'shop.db'}"
+VAR = ROOT / "var"  # local state: the default database, generated secrets, logs
+DEFAULT_URL = f"sqlite:///{VAR / 'shop.db'}"
 
 # Named constraints, so that Alembic batch migrations on SQLite can find them again.
 NAMING_CONVENTION = {

@@ -106,17 +106,17 @@ def text_of(replies: List[dict]) -> str:
 
 
 def start(tmp: Path, database_url: str, rasa_instances: int = 1, **extra_env: str) -> tuple:
-    from bot.cli import start_stack
+    from bot.stack import start_stack
 
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train`")
     env = dict(os.environ, DATABASE_URL=database_url, HANDOFF_HOOK="console",
                HANDOFF_WEBHOOK_SECRET=WEBHOOK_SECRET, **extra_env)  # the inbound help-desk API is on
-    from bot.shop.migrate import ensure_seeded
+    from bot.migrate import ensure_seeded
 
     ensure_seeded(database_url)
     from bot.db import session_scope, utcnow
-    from bot.shop.fixtures import customer1_orders
+    from tests.fixtures import customer1_orders
 
     with session_scope(database_url) as session:  # before any test changes them
         fixture_orders = {name: order.id for name, order in customer1_orders(session, utcnow()).items()}

@@ -1,6 +1,6 @@
 """Alembic environment for the shop, handoff and gateway tables (one metadata).
 
-Configured in code by bot.shop.migrate (there is no alembic.ini). The URL comes from the
+Configured in code by bot.migrate (there is no alembic.ini). The URL comes from the
 Config's ``sqlalchemy.url``, else from bot.db.database_url() (DATABASE_URL). Logging is
 left to the caller: no fileConfig here.
 """

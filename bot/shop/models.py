@@ -112,10 +112,6 @@ class Order(Base):
         return Status(self.status)
 
     @property
-    def status_label(self) -> str:
-        return STATUS_LABELS[self.status_enum]
-
-    @property
     def title(self) -> str:
         """「무선 이어폰 외 1건」"""
         if not self.items:

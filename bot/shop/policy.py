@@ -145,7 +145,8 @@ REFUND_BUSINESS_DAYS = {"card": 7, "bank_transfer": 3, "kakaopay": 3, "naverpay"
 
 
 def expected_refund_date(payment_method: str, start: date) -> date:
-    """The latest day the refund should show: card refunds take 3 to 7 business days."""
+    """The latest day the refund should show: `start` plus REFUND_BUSINESS_DAYS (7 business days
+    for cards and any method not listed, 3 for bank transfers, KakaoPay and Naver Pay)."""
     return add_business_days(start, REFUND_BUSINESS_DAYS.get(payment_method, 7))
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import to_kst
 from bot.shop import policy
-from bot.shop.models import AuditLog, Claim, GuestLookup, Order, Status, TrackingEvent
+from bot.shop.models import AuditLog, Claim, GuestLookup, Order, Status
 
 CLAIM_PREFIXES = {"cancel": "C", "return": "R", "exchange": "X", "address": "A"}
 
@@ -98,13 +98,6 @@ def recent_orders(
             return []
         query = query.filter(Order.status.in_(values))
     return query.order_by(Order.ordered_at.desc(), Order.id.desc()).limit(limit).all()
-
-
-def latest_event(order: Order) -> Optional[TrackingEvent]:
-    shipment = order.shipment
-    if shipment is None or not shipment.events:
-        return None
-    return max(shipment.events, key=lambda e: (e.occurred_at, e.id or 0))
 
 
 def latest_claim(session: Session, order_id: str, kinds: Optional[tuple[str, ...]] = None) -> Optional[Claim]:

@@ -14,7 +14,7 @@ Customer 1 (김민지) always has
   defect claim), CONFIRMED, RETURN_REQUESTED (a requested return claim), REFUNDED (a
   refunded return claim, refund date in the past) and CANCELLED (an approved cancel claim).
 
-Staff passwords are hashed with a random salt, so only password_hash differs between runs.
+Shop rows only: the console's staff accounts are added by bot.demo.
 """
 from __future__ import annotations
 
@@ -26,8 +26,6 @@ from typing import Optional
 from sqlalchemy.orm import Session
 
 from bot.clock import KST, to_kst
-from bot.gateway.passwords import hash_password
-from bot.handoff.models import StaffUser
 from bot.shop import policy
 from bot.shop.models import (
     Claim,
@@ -43,9 +41,6 @@ from bot.shop.models import (
 from bot.shop.repo import next_claim_no
 
 SEED = 20261127
-
-AGENT_PASSWORD = "agent1234"
-SELLER_PASSWORD = "seller1234"
 
 # name, phone, e-mail, home address, delivery branch (for tracking events)
 CUSTOMERS = [
@@ -450,19 +445,6 @@ class _Builder:
         at = self.between(plan.order.ordered_at + timedelta(hours=1), self.now - timedelta(minutes=5))
         return dict(kind="address", status="requested", detail=address, created_at=at, updated_at=at)
 
-    # ---- staff
-    def staff(self) -> list[dict]:
-        accounts = [("agent1", AGENT_PASSWORD, "agent", "김하늘", None),
-                    ("agent2", AGENT_PASSWORD, "agent", "이도윤", None)]
-        for i, seller in enumerate(self.sellers, start=1):
-            accounts.append((f"seller{i}", SELLER_PASSWORD, "seller", seller.name, seller.id))
-        summary = []
-        for username, password, role, display, seller_id in accounts:
-            self.s.add(StaffUser(username=username, password_hash=hash_password(password),
-                                 display_name=display, role=role, seller_id=seller_id))
-            summary.append({"username": username, "password": password, "role": role, "display_name": display})
-        return summary
-
 
 def seed(session: Session, now: datetime) -> dict:
     """Fill an empty database with the demo shop. Does not commit (the caller does)."""
@@ -496,9 +478,6 @@ def seed(session: Session, now: datetime) -> dict:
         session.add(claim)
         session.flush()
 
-    staff = b.staff()
-    session.flush()
-
     counts = {status.value: 0 for status in Status}
     for plan in plans:
         counts[plan.status.value] += 1
@@ -507,7 +486,6 @@ def seed(session: Session, now: datetime) -> dict:
 
     return {
         "customers": [{"id": c.id, "name": c.name} for c in b.customers],
-        "staff": staff,
         "orders": counts,
         "guest_orders": [
             {"order_id": p.order.id, "orderer_name": p.order.orderer_name,

@@ -6,8 +6,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.address import ActionChangeAddress, ActionSubmitAddress, ValidateAddressForm
 from actions.confirm import ActionConfirmChange
-from bot.shop.fixtures import diff
-from tests.actions.conftest import Chat, responses
+from tests.fixtures import diff
+from tests.actions.chat import Chat, responses
 
 
 def validate(text: str, intent: str = "inform", attempts: int = 0):

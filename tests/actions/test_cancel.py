@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from actions.cancel import ActionCancelOrder
 from actions.confirm import ActionConfirmChange
-from bot.shop.fixtures import diff
-from tests.actions.conftest import Chat, changed_tables, handoff_of, responses
+from tests.fixtures import diff
+from tests.actions.chat import Chat, changed_tables, handoff_of, responses
 
 
 def test_cancel_paid_changes_only_that_order_after_yes(shop):

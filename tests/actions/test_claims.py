@@ -4,9 +4,9 @@ from __future__ import annotations
 from actions.claims import ActionCheckRefundStatus, ActionRequestRefund, ActionReturnOrExchange
 from actions.confirm import ActionConfirmChange
 from actions.resume import ActionResumeScenario
-from bot.shop.fixtures import diff
+from tests.fixtures import diff
 from bot.shop.models import Order
-from tests.actions.conftest import Chat, changed_tables, handoff_of, responses
+from tests.actions.chat import Chat, changed_tables, handoff_of, responses
 
 
 def test_refund_within_window_change_of_mind_has_the_fee(shop):

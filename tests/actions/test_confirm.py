@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from actions.cancel import ActionCancelOrder
 from actions.confirm import ActionConfirmChange, ActionDeclineChange
-from tests.actions.conftest import Chat, responses
+from tests.actions.chat import Chat, responses
 
 
 def test_no_changes_the_mind(shop):

@@ -5,7 +5,7 @@ from actions.handoff import ActionContactSeller, ActionOutOfScope, ActionRequest
 from actions.resume import ActionFallback
 from actions.status import ActionCheckOrderStatus
 from bot.shop.models import Order
-from tests.actions.conftest import Chat, handoff_of, responses
+from tests.actions.chat import Chat, handoff_of, responses
 
 
 def test_request_human_pauses_with_context(shop):

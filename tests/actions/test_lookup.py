@@ -6,9 +6,9 @@ from actions.confirm import ActionConfirmChange
 from actions.resume import ActionResumeScenario
 from actions.status import ActionCheckOrderStatus
 from bot.shop import repo
-from bot.shop.fixtures import find_orders
 from bot.shop.models import Status
-from tests.actions.conftest import Chat, responses
+from tests.actions.chat import Chat, responses
+from tests.fixtures import find_orders
 
 
 def guest_order(shop, status=Status.SHIPPED):

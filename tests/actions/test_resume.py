@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from actions.resume import ActionFallback, ActionResumeScenario
-from tests.actions.conftest import Chat, responses
+from tests.actions.chat import Chat, responses
 
 
 def test_an_order_number_with_words_but_filed_as_inform_still_does_what_the_words_say(shop):

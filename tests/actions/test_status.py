@@ -4,7 +4,7 @@ from __future__ import annotations
 from actions.resume import ActionResumeScenario
 from actions.status import ActionCheckOrderStatus
 from bot.shop.models import Order
-from tests.actions.conftest import Chat, responses
+from tests.actions.chat import Chat, responses
 
 
 def test_status_with_several_open_orders_offers_buttons(shop):

@@ -12,8 +12,8 @@ import websockets
 
 from bot.db import session_scope
 from bot.handoff.hooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
-from bot.shop.fixtures import find_orders
 from bot.shop.models import Order, Status
+from tests.fixtures import find_orders
 from tests.stack import WEBHOOK_SECRET, text_of
 
 pytestmark = pytest.mark.stack

@@ -9,9 +9,9 @@ import redis
 import requests
 
 from bot.db import session_scope
-from bot.shop.fixtures import find_orders
 from bot.shop.models import Status
-from tests.conftest import _Databases
+from tests.databases import Databases
+from tests.fixtures import find_orders
 from tests.stack import text_of
 
 pytestmark = pytest.mark.stack
@@ -22,12 +22,12 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 def scaled(tmp_path_factory):
     if not os.environ.get("TEST_DATABASE_URL"):
         pytest.skip("scale-out needs PostgreSQL: it runs in the PostgreSQL pass (TEST_DATABASE_URL)")
-    from bot.cli import stop_stack
+    from bot.stack import stop_stack
     from tests.stack import start
 
     redis.Redis.from_url(REDIS_URL).flushdb()
     tmp = tmp_path_factory.mktemp("scaled")
-    dbs = _Databases(tmp)
+    dbs = Databases(tmp)
     shop, trackers = dbs.create(), dbs.create()
     running, procs = start(tmp, shop, rasa_instances=2, TRACKER_STORE_URL=trackers, REDIS_URL=REDIS_URL)
     try:

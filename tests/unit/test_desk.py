@@ -17,8 +17,8 @@ from bot.handoff.desk import Desk, Forbidden, NotFound, Refused
 from bot.handoff.hooks import ConsoleHook
 from bot.handoff.models import StaffUser, Ticket
 from bot.shop import repo
-from bot.shop.fixtures import find_order
 from bot.shop.models import AuditLog, Order, Status
+from tests.fixtures import find_order
 
 FRIDAY_10_KST = datetime(2026, 11, 27, 1, 0)  # naive UTC
 FRIDAY_19_KST = datetime(2026, 11, 27, 10, 0)
@@ -34,7 +34,7 @@ class Clock:
 
 @pytest.fixture
 def desk(new_db_url):
-    from bot.shop.seed import seed
+    from bot.demo import seed
 
     url = new_db_url()
     with bot_db.session_scope(url) as s:

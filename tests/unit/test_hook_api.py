@@ -34,12 +34,9 @@ class FakeRasa:
     def __init__(self) -> None:
         self.calls: List[tuple] = []
 
-    async def resume(self, sender: str) -> None:
-        self.calls.append(("resume", sender))
-
-    async def execute(self, sender: str, action: str) -> List[Dict[str, Any]]:
-        self.calls.append(("execute", sender, action))
-        return [{"text": "더 도와드릴 일이 있을까요?"}]
+    async def resume(self, sender: str, say: Optional[str] = None) -> List[Dict[str, Any]]:
+        self.calls.append(("resume", sender, say))
+        return [{"text": "더 도와드릴 일이 있을까요?"}] if say else []
 
 
 @pytest.fixture
@@ -150,6 +147,6 @@ def test_hand_back_returns_the_conversation_to_the_bot(desk):
     assert body["ticket"]["status_label"] == "해결됨"
     with bot_db.session_scope(desk.url) as s:
         assert s.get(Conversation, conversation_id).mode == "bot"
-    assert desk.chat.rasa.calls == [("resume", conversation_id), ("execute", conversation_id, "utter_handback")]
+    assert desk.chat.rasa.calls == [("resume", conversation_id, "utter_handback")]
     last = desk.chat.messages_after(conversation_id)[-1]
     assert (last["sender"], last["text"]) == ("bot", "더 도와드릴 일이 있을까요?")

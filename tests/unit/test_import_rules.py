@@ -6,7 +6,8 @@
 
 - nothing in bot/handoff, bot/conversation or bot/shop imports bot.gateway;
 - bot/conversation imports nothing from bot.handoff but the payload contract;
-- bot/shop imports nothing from bot.handoff, bot.gateway or actions.
+- bot/shop imports nothing from bot.handoff, bot.gateway or actions;
+- bot/stack.py and bot/bench.py do not import the CLI.
 """
 from __future__ import annotations
 
@@ -67,3 +68,11 @@ def test_the_conversation_core_stands_below_the_desk():
 
 def test_the_shop_is_pure():
     assert offenders("bot/shop", ["bot.handoff", "bot.gateway", "actions"]) == {}
+
+
+@pytest.mark.parametrize("module", ["bot/stack.py", "bot/bench.py"])
+def test_starting_processes_does_not_reach_back_into_the_cli(module):
+    names = imported_modules(ROOT / module)
+    assert sorted(n for n in names if n == "bot.cli" or n.startswith("bot.cli.")) == []
+    if module == "bot/stack.py":
+        assert "bot.bench" not in names

@@ -14,9 +14,9 @@ from sqlalchemy.exc import OperationalError
 
 from bot.db import make_session
 from bot.shop import policy, repo
-from bot.shop.fixtures import customer1_orders, diff, find_order, find_orders, snapshot
 from bot.shop.models import AuditLog, Claim, GuestLookup, Order, Status
-from bot.shop.fixtures import TEST_NOW as NOW
+from tests.fixtures import TEST_NOW as NOW
+from tests.fixtures import customer1_orders, diff, find_order, find_orders, snapshot
 
 S = Status
 T = NOW + timedelta(minutes=5)  # when the tests' changes happen
@@ -111,16 +111,6 @@ def test_recent_orders_filters_by_status(session):
     assert repo.recent_orders(session, 1, [], limit=10) == []
     assert repo.recent_orders(session, 1, [S.DELIVERED], limit=2) == delivered[:2]
     assert repo.recent_orders(session, 9999) == []
-
-
-def test_latest_event(session):
-    shipped = customer1_orders(session, NOW)["shipped_out_for_delivery"]
-    event = repo.latest_event(shipped)
-    assert event.description == "배달출발"
-    assert event.occurred_at == max(e.occurred_at for e in shipped.shipment.events)
-    delivered = find_order(session, customer_id=1, status=S.DELIVERED, delivered_days_ago=3, now=NOW)
-    assert repo.latest_event(delivered).description == "배달완료"
-    assert repo.latest_event(find_order(session, customer_id=1, status=S.PAID)) is None
 
 
 def test_latest_claim(session):

@@ -1,27 +1,21 @@
-"""The demo shop (bot.shop.seed) meets every requirement; migrations match the models."""
+"""The demo shop (bot.shop.seed) meets every requirement."""
 from __future__ import annotations
 
-import logging
 import re
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import select
 
+from bot.db import session_scope
 from bot.clock import KST, to_kst
-from bot.db import get_engine, session_scope
-from bot.gateway.passwords import verify_password
-from bot.handoff.models import StaffUser
-from bot.models import metadata
 from bot.nlp import keywords
-from bot.shop import migrate, policy
-from bot.shop.fixtures import TEST_NOW as NOW
-from bot.shop.fixtures import customer1_orders, diff, find_orders, snapshot
-from bot.shop.models import Claim, Customer, Order, Product, Seller, Shipment, Status
+from bot.shop import policy
+from bot.shop.models import Claim, Customer, Order, Product, Seller, Shipment, Status, TrackingEvent
 from bot.shop.seed import seed
+from tests.fixtures import TEST_NOW as NOW
+from tests.fixtures import customer1_orders, diff, find_order, find_orders, snapshot
 
 S = Status
 TRACKED = {S.SHIPPED, S.DELIVERED, S.CONFIRMED, S.RETURN_REQUESTED, S.EXCHANGE_REQUESTED, S.REFUNDED}
@@ -197,6 +191,23 @@ def test_customer1_fixture_orders(session, seeded_db):
     assert seeded_db["customer1_orders"] == ids
 
 
+def latest_tracking_event(session, order):
+    return session.execute(
+        select(TrackingEvent).join(Shipment).where(Shipment.order_id == order.id)
+        .order_by(TrackingEvent.occurred_at.desc(), TrackingEvent.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def test_latest_tracking_events(session):
+    shipped = customer1_orders(session, NOW)["shipped_out_for_delivery"]
+    event = latest_tracking_event(session, shipped)
+    assert event.description == "배달출발"
+    assert event.occurred_at == max(e.occurred_at for e in shipped.shipment.events)
+    delivered = find_order(session, customer_id=1, status=S.DELIVERED, delivered_days_ago=3, now=NOW)
+    assert latest_tracking_event(session, delivered).description == "배달완료"
+    assert latest_tracking_event(session, find_order(session, customer_id=1, status=S.PAID)) is None
+
+
 def test_summary_matches_the_database(session, seeded_db):
     counts = Counter(o.status for o in session.query(Order))
     assert seeded_db["orders"] == {status.value: counts[status.value] for status in Status}
@@ -258,25 +269,6 @@ def test_guest_orders(session):
     assert len({o.orderer_phone for o in guests}) == len(guests)
 
 
-def test_staff_accounts(session, seeded_db):
-    staff = {u.username: u for u in session.query(StaffUser)}
-    assert set(staff) == {"agent1", "agent2", "seller1", "seller2", "seller3", "seller4"}
-    assert (staff["agent1"].display_name, staff["agent2"].display_name) == ("김하늘", "이도윤")
-    for name in ("agent1", "agent2"):
-        assert staff[name].role == "agent" and staff[name].seller_id is None
-        assert verify_password("agent1234", staff[name].password_hash)
-        assert not verify_password("seller1234", staff[name].password_hash)
-    sellers = session.query(Seller).order_by(Seller.id).all()
-    for i, seller in enumerate(sellers, start=1):
-        user = staff[f"seller{i}"]
-        assert (user.role, user.seller_id, user.display_name) == ("seller", seller.id, seller.name)
-        assert verify_password("seller1234", user.password_hash)
-    assert {(a["username"], a["password"], a["role"], a["display_name"]) for a in seeded_db["staff"]} == {
-        (u.username, "agent1234" if u.role == "agent" else "seller1234", u.role, u.display_name)
-        for u in staff.values()
-    }
-
-
 def test_seed_refuses_a_database_with_data(session):
     with pytest.raises(RuntimeError):
         seed(session, NOW)
@@ -293,8 +285,6 @@ def test_seed_is_deterministic(new_db_url):
             seed(s, NOW)
         with session_scope(url) as s:
             snap = snapshot(s)
-        for row in snap["staff_users"].values():
-            row.pop("password_hash")  # salted: differs on purpose
         snaps.append(snap)
     assert diff(snaps[0], snaps[1]) == {}
 
@@ -315,49 +305,3 @@ def test_seed_works_for_any_now(new_db_url, now):
         seed(s, now)
     with session_scope(url) as s:
         check_all(s, now)
-
-
-def test_ensure_seeded_seeds_once(new_db_url):
-    url = new_db_url()
-    summary = migrate.ensure_seeded(url, now=NOW)
-    assert summary is not None and sum(summary["orders"].values()) >= 70
-    assert migrate.ensure_seeded(url, now=NOW) is None
-    with session_scope(url) as s:
-        assert s.query(Customer).count() == len(summary["customers"])
-
-
-def test_migrations_match_the_models(db_url):
-    engine = get_engine(db_url)
-    with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
-        assert compare_metadata(context, metadata) == []
-        assert context.get_current_revision() == "0002"
-    tables = set(inspect(engine).get_table_names())
-    assert {t.name for t in metadata.sorted_tables} <= tables
-
-
-def test_downgrade_and_upgrade_again(new_db_url):
-    url = new_db_url()
-    migrate.downgrade(url, "base")
-    engine = get_engine(url)
-    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
-    migrate.upgrade(url)
-    assert {t.name for t in metadata.sorted_tables} <= set(inspect(engine).get_table_names())
-
-
-def test_migrate_leaves_logging_alone(new_db_url):
-    mine = logging.getLogger("shop.test.logging")
-    mine.setLevel(logging.WARNING)
-    handlers = list(logging.getLogger().handlers)
-    root_level = logging.getLogger().level
-    migrate.upgrade(new_db_url())
-    assert not mine.disabled and mine.level == logging.WARNING
-    assert logging.getLogger().handlers == handlers and logging.getLogger().level == root_level
-    assert not logging.getLogger("sqlalchemy").disabled
-
-
-def test_alembic_config_has_no_file_and_points_at_the_migrations():
-    cfg = migrate.alembic_config("postgresql://u:p%40ss@localhost/db")
-    assert cfg.config_file_name is None
-    assert cfg.get_main_option("script_location").endswith("bot/migrations")
-    assert cfg.get_main_option("sqlalchemy.url") == "postgresql://u:p%40ss@localhost/db"

@@ -1,9 +1,9 @@
 """Schema migrations and the demo data, configured in code (there is no alembic.ini).
 
-    python -m bot.shop.migrate upgrade            # alembic upgrade head on DATABASE_URL
-    python -m bot.shop.migrate seed               # upgrade, then seed an empty database
-    python -m bot.shop.migrate revision -m "..."  # autogenerate a new migration
-    python -m bot.shop.migrate current
+    python -m bot.migrate upgrade            # alembic upgrade head on DATABASE_URL
+    python -m bot.migrate seed               # upgrade, then seed an empty database
+    python -m bot.migrate revision -m "..."  # autogenerate a new migration
+    python -m bot.migrate current
 
 The Config is built without a config file, so Alembic never calls logging.fileConfig and
 the caller's logging setup stays as it was.
@@ -21,7 +21,7 @@ from sqlalchemy import text
 
 from bot.db import database_url, session_scope, utcnow
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SEED_LOCK_KEY = 20261127  # pg_advisory_xact_lock key: one seeder at a time
 
 
@@ -42,12 +42,12 @@ def downgrade(url: Optional[str] = None, revision: str = "base") -> None:
 
 
 def ensure_seeded(url: Optional[str] = None, now: Optional[datetime] = None) -> Optional[dict]:
-    """Migrate to head; seed the demo shop if there are no customers yet.
+    """Migrate to head; seed the demo (shop and staff) if there are no customers yet.
 
     Returns the seed summary, or None when the database already had data.
     """
     from bot.shop.models import Customer
-    from bot.shop.seed import seed
+    from bot.demo import seed
 
     upgrade(url)
     with session_scope(url) as session:
@@ -59,7 +59,7 @@ def ensure_seeded(url: Optional[str] = None, now: Optional[datetime] = None) -> 
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bot.shop.migrate")
+    parser = argparse.ArgumentParser(prog="python -m bot.migrate")
     parser.add_argument("--url", default=None, help="database URL (default: DATABASE_URL or var/shop.db)")
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("upgrade")

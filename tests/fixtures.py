@@ -1,4 +1,4 @@
-"""Query helpers for tests and demos: pick seeded orders by what they are, not by id.
+"""Query helpers for the tests: pick seeded orders by what they are, not by id.
 
     order = find_order(s, customer_id=1, status=Status.DELIVERED, delivered_days_ago=3, now=NOW)
     guest = find_order(s, guest=True, status=Status.SHIPPED)
