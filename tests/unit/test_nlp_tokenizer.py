@@ -168,6 +168,7 @@ def test_english_words_are_followed_by_their_korean_gloss(tokenizer: KiwiTokeniz
         ("yes", ["네"]),
         ("no", ["아니요"]),
         ("thx", ["감사"]),
+        ("pickup", ["회수"]),
     ],
 )
 def test_gloss_covers_case_plurals_and_common_misspellings(
