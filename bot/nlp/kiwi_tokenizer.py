@@ -80,7 +80,7 @@ ENGLISH_GLOSSES: Dict[Text, Text] = {
     "포인트": "point",
     "적립금": "reward mileage",
     "배송비": "fee",
-    "환불 정책": "policy",
+    "정책": "policy policies",
     "언제": "when",
     "어디": "where",
     "부탁": "please pls plz pleas plase",
