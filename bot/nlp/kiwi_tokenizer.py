@@ -7,13 +7,21 @@ annotations stay aligned. Morphemes that share characters (했 = 하 + 었) beco
 token. Serials, hashtags and mentions (010-1234-5678, 20261115-000203, #1234)
 are split into their letter/digit runs so annotations on either the whole
 serial or one group align.
+An order number written in groups (2026-1119-000288, 2026 1119 000288) is one
+token, featurized like the plain 14 digits.
 Tokens without any letter or digit (punctuation, emoji) are dropped; chat
 abbreviations such as ㅇㅇ, ㄳ, ㅠㅠ contain letters and are kept.
+
+English words customers mix in (「order cancel 부탁해요」) are glossed: a known word
+is followed by extra tokens at the same offsets whose lemmas are the Korean
+morphemes it means (cancel -> 취소), so the classifier sees the features it
+learned from Korean. The table is `ENGLISH_GLOSSES`.
 """
 from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from kiwipiepy import Kiwi
@@ -21,6 +29,8 @@ from kiwipiepy import Kiwi
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlp.numbers import find_order_ids
 
 # Same key as rasa.nlu.tokenizers.spacy_tokenizer.POS_TAG_KEY; the
 # LexicalSyntacticFeaturizer reads its "pos"/"pos2" features from it.
@@ -30,6 +40,59 @@ MORPHEMES_KEY = "morphemes"
 _ALNUM_RUN = re.compile(r"[^\W_]+")
 # Kiwi tags whose spans are split into their letter/digit runs.
 _SPLIT_TAGS = {"W_SERIAL", "W_HASHTAG", "W_MENTION"}
+
+# Korean phrase -> the English words (any case) that mean it, with common
+# misspellings and inflections; a plural "s" is also understood (orders, refunds).
+ENGLISH_GLOSSES: Dict[Text, Text] = {
+    "주문": "order oder ordr orde purchase",
+    "취소": "cancel canceled cancelled canceling cancelling cancellation cancle cansel cancell cancl",
+    "환불": "refund refunded refunding refnd refun reufnd refound",
+    "반품": "return returned returning retrun retun",
+    "교환": "exchange exchanged exchage exhange excange exchnage swap",
+    "배송": "delivery deliver delivered delievery delivary delivey shipping ship shipped shipment shiping",
+    "배송 조회": "tracking track tracked traking trackng trace",
+    "송장": "invoice waybill",
+    "회수": "pickup collect collection",
+    "돈": "money",
+    "번호": "number num",
+    "상태": "status",
+    "택배": "package parcel courier",
+    "도착": "arrive arrived arrival eta",
+    "배송지 주소": "address adress addres addr",
+    "변경": "change changed modify",
+    "판매자": "seller sellor saller vendor merchant",
+    "상담원": "agent agnet counselor counsellor counseler counsler consultant operator representative staff",
+    "사람": "human person",
+    "고객센터": "cs",
+    "봇": "bot chatbot robot",
+    "인공지능": "ai",
+    "재고": "stock inventory",
+    "재입고": "restock restocked",
+    "사이즈": "size",
+    "색상": "color colour",
+    "소재": "material fabric",
+    "상품": "item product goods",
+    "불량": "defect defective broken damaged",
+    "결제": "payment pay paid",
+    "영수증": "receipt",
+    "할부": "installment instalment",
+    "쿠폰": "coupon cupon",
+    "포인트": "point",
+    "적립금": "reward mileage",
+    "배송비": "fee",
+    "정책": "policy policies",
+    "언제": "when",
+    "어디": "where",
+    "부탁": "please pls plz pleas plase",
+    "네": "ok okay okey okie yes yep yeah yup sure",
+    "아니요": "no nope nah",
+    "안녕하세요": "hi hello hey",
+    "감사": "thanks thank thx ty",
+    "안녕히 계세요": "bye goodbye",
+}
+_GLOSS_BY_WORD: Dict[Text, Text] = {
+    word: korean for korean, words in ENGLISH_GLOSSES.items() for word in words.split()
+}
 
 _kiwi: Optional[Kiwi] = None
 _kiwi_lock = threading.Lock()
@@ -67,7 +130,20 @@ def morpheme_spans(text: Text) -> List[Tuple[int, int, List[Tuple[Text, Text]]]]
 
 
 def kiwi_tokens(text: Text) -> List[Token]:
-    """Tokenizes `text` into Rasa tokens with offsets into `text`."""
+    """Tokenizes `text` into Rasa tokens with offsets into `text`.
+
+    Written-out order numbers become one token; known English words are followed
+    by their Korean gloss tokens (see the module docstring).
+    """
+    tokens = _merge_order_ids(text, _morpheme_tokens(text))
+    glossed: List[Token] = []
+    for token in tokens:
+        glossed.append(token)
+        glossed.extend(gloss_tokens(token))
+    return glossed
+
+
+def _morpheme_tokens(text: Text) -> List[Token]:
     tokens: List[Token] = []
     for start, end, morphs in morpheme_spans(text):
         data = {
@@ -84,6 +160,59 @@ def kiwi_tokens(text: Text) -> List[Token]:
             if _has_letter_or_digit(piece):
                 tokens.append(Token(piece, start + piece_start, data=dict(data), lemma=number_shape(piece)))
     return tokens
+
+
+def _merge_order_ids(text: Text, tokens: List[Token]) -> List[Token]:
+    """Replaces the tokens of each order number written in groups by one token.
+
+    「2026-1119-000288」 would otherwise be three digit runs (NUM4, NUM4, NUM) that the
+    classifier never saw as an order number; as one token it is NUM14 like
+    「20261119000288」. Left alone when a token crosses the number's edge.
+    """
+    for value, start, end in find_order_ids(text):
+        inside = [t for t in tokens if start <= t.start and t.end <= end]
+        crossing = [t for t in tokens if t.start < end and start < t.end and t not in inside]
+        if len(inside) < 2 or crossing:
+            continue
+        merged = Token(
+            text[start:end],
+            start,
+            data={POS_TAG_KEY: "SN", MORPHEMES_KEY: f"{value}/SN"},
+            lemma=number_shape(value),
+        )
+        tokens = [t for t in tokens if t not in inside]
+        tokens.append(merged)
+        tokens.sort(key=lambda t: t.start)
+    return tokens
+
+
+@lru_cache(maxsize=None)
+def _korean_tokens(korean: Text) -> Tuple[Tuple[Text, Dict[Text, Any]], ...]:
+    """(lemma, data) of the Kiwi tokens of a Korean gloss phrase."""
+    return tuple((t.lemma, dict(t.data)) for t in _morpheme_tokens(korean))
+
+
+def english_gloss(word: Text) -> Optional[Text]:
+    """The Korean phrase an English word means, or None (case-insensitive)."""
+    word = word.lower()
+    if not (word.isascii() and word.isalpha()):
+        return None
+    if word in _GLOSS_BY_WORD:
+        return _GLOSS_BY_WORD[word]
+    if len(word) > 3 and word.endswith("s"):
+        return _GLOSS_BY_WORD.get(word[:-1])
+    return None
+
+
+def gloss_tokens(token: Token) -> List[Token]:
+    """Extra tokens for a known English word: its text and offsets, Korean lemmas."""
+    korean = english_gloss(token.text)
+    if korean is None:
+        return []
+    return [
+        Token(token.text, token.start, token.end, data=dict(data), lemma=lemma)
+        for lemma, data in _korean_tokens(korean)
+    ]
 
 
 def number_shape(piece: Text) -> Optional[Text]:

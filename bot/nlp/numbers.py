@@ -24,11 +24,14 @@ Match = Tuple[str, int, int]
 ORDER_ID = "order_id"
 PHONE_LAST4 = "phone_last4"
 
-# YYYYMMDD, optional "-" or spaces, then a 6-digit sequence; not inside a longer
-# digit run.
+# Between the digit groups of a written-out order number: nothing, spaces, or a
+# hyphen/dot with optional spaces (2026-1119-000288, 2026 1119 000288, 2026.11.19-000288).
+_ORDER_ID_GAP = r"(?:[^\S\n]*[-.\u2010-\u2015][^\S\n]*|[^\S\n]+)?"
+# YYYY MM DD then a 6-digit sequence, each gap optional; not inside a longer digit
+# run, and not an amount (「2026.11.15 129000원」 is a date and a price).
 _ORDER_ID_RE = re.compile(
-    r"(?<![0-9])(20[0-9]{2})(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])"
-    r"\s*-?\s*([0-9]{6})(?![0-9])"
+    rf"(?<![0-9])(20[0-9]{{2}}){_ORDER_ID_GAP}(0[1-9]|1[0-2]){_ORDER_ID_GAP}"
+    rf"(0[1-9]|[12][0-9]|3[01]){_ORDER_ID_GAP}([0-9]{{6}})(?![0-9])(?![^\S\n]*원)"
 )
 
 # Korean area/mobile code after the leading 0: 010, 02, 031, 070, ...
@@ -63,7 +66,11 @@ def _is_date(year: str, month: str, day: str) -> bool:
 
 
 def find_order_ids(text: str) -> List[Match]:
-    """Finds order numbers (YYYYMMDD + 6 digits); values are the 14 digits."""
+    """Finds order numbers (YYYYMMDD + 6 digits); values are the 14 digits.
+
+    The digit groups may be written apart: 2026-1119-000288, 2026 1119 000288 and
+    20261119-000288 all give "20261119000288", spanning the whole written form.
+    """
     found: List[Match] = []
     for m in _ORDER_ID_RE.finditer(text):
         year, month, day, sequence = m.groups()
@@ -78,19 +85,24 @@ def normalize_order_id(text: str) -> Optional[str]:
     return found[0][0] if found else None
 
 
-def _glued_to_other_number(text: str, start: int, end: int) -> bool:
+def _glued_to_other_number(
+    text: str, start: int, end: int, order_ids: List[Tuple[int, int]]
+) -> bool:
     """True if text[start:end] is one group of a bigger number.
 
     Groups joined by -.,:/~ (2026-11-15, 1234-5678) always count; groups joined
     by one space count when the neighbour is short (1234 5678 9012 3456), so
-    "20261115000203 1234" still yields the 1234.
+    "20261115000203 1234" still yields the 1234. A neighbour that belongs to an
+    order number (`order_ids` spans) is that number's group, not this one's.
     """
     neighbours = [
         _GROUP_BEFORE_RE.search(text, 0, start),
         _GROUP_AFTER_RE.match(text, end),
     ]
     return any(
-        n is not None and (n["sep"] in _NUMBER_SEPARATORS or len(n["digits"]) <= 4)
+        n is not None
+        and not _overlaps(n.start("digits"), n.end("digits"), order_ids)
+        and (n["sep"] in _NUMBER_SEPARATORS or len(n["digits"]) <= 4)
         for n in neighbours
     )
 
@@ -106,7 +118,8 @@ def find_phone_last4(text: str) -> List[Match]:
     standing alone ("뒷자리 0427이요"), but not a quantity (1234원, 2026년), a
     group of a bigger number (2026-11-15, card numbers) or part of an order number.
     """
-    taken = [(start, end) for _, start, end in find_order_ids(text)]
+    order_ids = [(start, end) for _, start, end in find_order_ids(text)]
+    taken = list(order_ids)
     found: List[Match] = []
     for m in _PHONE_RE.finditer(text):
         if not _overlaps(m.start(), m.end(), taken):
@@ -118,7 +131,7 @@ def find_phone_last4(text: str) -> List[Match]:
             _overlaps(start, end, taken)
             or _UNIT_AFTER_RE.match(text, end)
             or (start > 0 and text[start - 1] in _CURRENCY_BEFORE)
-            or _glued_to_other_number(text, start, end)
+            or _glued_to_other_number(text, start, end, order_ids)
         ):
             continue
         found.append((m.group(), start, end))

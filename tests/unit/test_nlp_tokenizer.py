@@ -92,8 +92,107 @@ def test_punctuation_and_emoji_are_dropped(tokenizer: KiwiTokenizer) -> None:
 
 def test_serials_are_split_into_their_digit_groups(tokenizer: KiwiTokenizer) -> None:
     assert tokenize(tokenizer, "010-1234-5678로") == ["010", "1234", "5678", "로"]
-    assert tokenize(tokenizer, "20261115-000203") == ["20261115", "000203"]
+    assert tokenize(tokenizer, "1234-5678-9012") == ["1234", "5678", "9012"]
     assert tokenize(tokenizer, "#20261115000203") == ["20261115000203"]
+
+
+@pytest.mark.parametrize(
+    "text, number",
+    [
+        ("20261115-000203", "20261115-000203"),
+        ("2026-1119-000288 배송조회요", "2026-1119-000288"),
+        ("2026 1119 000288 배송조회요", "2026 1119 000288"),
+        ("주문번호 2026.11.19-000288이요", "2026.11.19-000288"),
+        ("2026-11-19-000288 취소", "2026-11-19-000288"),
+    ],
+)
+def test_an_order_number_written_in_groups_is_one_token_shaped_like_fourteen_digits(
+    tokenizer: KiwiTokenizer, text: str, number: str
+) -> None:
+    tokens = tokenizer.tokenize(Message(data={TEXT: text}), TEXT)
+    [token] = [t for t in tokens if t.text[0].isdigit()]
+
+    assert (token.text, token.lemma, token.get("pos")) == (number, "NUM14", "SN")
+    assert text[token.start : token.end] == number
+
+
+def test_phone_numbers_and_dates_are_not_merged_like_order_numbers(
+    tokenizer: KiwiTokenizer,
+) -> None:
+    assert [t.lemma for t in tokenizer.tokenize(Message(data={TEXT: "010-1234-5678"}), TEXT)] == [
+        "NUM", "NUM4", "NUM4"
+    ]
+    assert tokenize(tokenizer, "2026-11-15 주문") == ["2026", "11", "15", "주문"]
+
+
+def glosses(tokenizer: KiwiTokenizer, text: str) -> List[tuple]:
+    return [(t.text, t.lemma) for t in tokenizer.tokenize(Message(data={TEXT: text}), TEXT)]
+
+
+def test_english_words_are_followed_by_their_korean_gloss(tokenizer: KiwiTokenizer) -> None:
+    assert glosses(tokenizer, "order cancel 부탁해요") == [
+        ("order", "order"),
+        ("order", "주문"),
+        ("cancel", "cancel"),
+        ("cancel", "취소"),
+        ("부탁", "부탁"),
+        ("해요", "해요"),
+    ]
+    assert glosses(tokenizer, "tracking number 알려주세요")[:5] == [
+        ("tracking", "tracking"),
+        ("tracking", "배송"),
+        ("tracking", "조회"),
+        ("number", "number"),
+        ("number", "번호"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "word, korean",
+    [
+        ("REFUND", ["환불"]),
+        ("Refunds", ["환불"]),
+        ("cancle", ["취소"]),
+        ("cancelled", ["취소"]),
+        ("retrun", ["반품"]),
+        ("exchnage", ["교환"]),
+        ("delievery", ["배송"]),
+        ("shipping", ["배송"]),
+        ("adress", ["배송지", "주소"]),
+        ("orders", ["주문"]),
+        ("seller", ["판매자"]),
+        ("agent", ["상담원"]),
+        ("counselor", ["상담원"]),
+        ("pls", ["부탁"]),
+        ("OK", ["네"]),
+        ("yes", ["네"]),
+        ("no", ["아니요"]),
+        ("thx", ["감사"]),
+        ("pickup", ["회수"]),
+    ],
+)
+def test_gloss_covers_case_plurals_and_common_misspellings(
+    tokenizer: KiwiTokenizer, word: str, korean: List[str]
+) -> None:
+    tokens = tokenizer.tokenize(Message(data={TEXT: word}), TEXT)
+
+    assert [t.lemma for t in tokens] == [word] + korean
+    assert {(t.text, t.start, t.end) for t in tokens} == {(word, 0, len(word))}
+
+
+@pytest.mark.parametrize("text", ["iphone 케이스", "abc", "is", "https://shop.example.com/orders 링크", "ＯＫ"])
+def test_unknown_words_urls_and_full_width_letters_get_no_gloss(
+    tokenizer: KiwiTokenizer, text: str
+) -> None:
+    tokens = tokenizer.tokenize(Message(data={TEXT: text}), TEXT)
+
+    assert [t.lemma for t in tokens] == [t.text for t in tokens]
+
+
+def test_gloss_tokens_carry_the_korean_part_of_speech(tokenizer: KiwiTokenizer) -> None:
+    tokens = tokenizer.tokenize(Message(data={TEXT: "refund 해주세요"}), TEXT)
+
+    assert [(t.lemma, t.get("pos")) for t in tokens[:2]] == [("refund", "SL"), ("환불", "NNG")]
 
 
 def test_emoji_only_message_becomes_one_token(tokenizer: KiwiTokenizer) -> None:
@@ -136,6 +235,8 @@ nlu:
     - [20261115000203](order_id)이요
     - 주문번호는[20261118000342](order_id)입니다
     - 주문번호 [20261115-000203](order_id) 입니다
+    - [2026-1119-000288](order_id) 배송조회요
+    - 주문번호 [2026 1119 000288](order_id) order cancel 부탁해요
     - 뒷자리 [5678](phone_last4)이에요
     - 010-1234-[5678](phone_last4)로 주문했어요
 """
