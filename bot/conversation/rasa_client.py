@@ -36,10 +36,23 @@ class RasaClient:
         if self._session is not None:
             await self._session.close()
 
-    async def send(self, sender: str, message: str, metadata: Dict[str, Any]) -> List[Dict[str, Any]]:
-        """A customer message in, the bot's replies out (text, buttons, custom payloads)."""
-        body = {"sender": sender, "message": message, "metadata": metadata}
+    async def send(self, sender: str, message: str, metadata: Dict[str, Any],
+                   message_id: Optional[str] = None) -> List[Dict[str, Any]]:
+        """A customer message in, the bot's replies out (text, buttons, custom payloads).
+
+        With `message_id`, sending the same message again is safe: Rasa's channel
+        (bot/rasa_channel.py) answers a message it has already handled from its tracker.
+        """
+        body: Dict[str, Any] = {"sender": sender, "message": message, "metadata": metadata}
+        if message_id:
+            body["message_id"] = message_id
         return await self._post("/webhooks/rest/webhook", body, auth=False)
+
+    async def rewind(self, sender: str) -> None:
+        """Undo the latest user turn in the tracker (Rasa's `rewind` event), e.g. one whose
+        action failed: the conversation is again where it was before that message, so a
+        pending 「취소할까요?」 still waits for its 「네」."""
+        await self._post(f"/conversations/{sender}/tracker/events", {"event": "rewind"})
 
     async def resume(self, sender: str, say: Optional[str] = None) -> List[Dict[str, Any]]:
         """Give a paused conversation back to the bot, optionally saying `say` (an utter_ action).
