@@ -211,7 +211,7 @@ class Supervisor:
         child.restart_at = now + delay
         if child.down_since is None:
             child.down_since = now
-        self.say(f"{child.name} exited with code {code} after {ran:.1f} s; restarting in {delay:.0f} s "
+        self.say(f"{child.name} exited with code {code} after {ran:.1f} s; restarting in {delay:g} s "
                  f"(see {child.log})")
 
     def watch(self, interval: float = 0.25) -> None:

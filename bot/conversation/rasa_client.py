@@ -51,8 +51,13 @@ class RasaClient:
     async def rewind(self, sender: str) -> None:
         """Undo the latest user turn in the tracker (Rasa's `rewind` event), e.g. one whose
         action failed: the conversation is again where it was before that message, so a
-        pending 「취소할까요?」 still waits for its 「네」."""
-        await self._post(f"/conversations/{sender}/tracker/events", {"event": "rewind"})
+        pending 「취소할까요?」 still waits for its 「네」.
+
+        A rewind also takes back the `action_listen` before that message; without putting it
+        back the next message meets no rule and the fallback loops (as after a bare resume).
+        """
+        await self._post(f"/conversations/{sender}/tracker/events",
+                         [{"event": "rewind"}, {"event": "action", "name": "action_listen"}])
 
     async def resume(self, sender: str, say: Optional[str] = None) -> List[Dict[str, Any]]:
         """Give a paused conversation back to the bot, optionally saying `say` (an utter_ action).
@@ -71,7 +76,7 @@ class RasaClient:
         result = await self._post(f"/conversations/{sender}/execute", {"name": action})
         return result.get("messages", []) if isinstance(result, dict) else []
 
-    async def _post(self, path: str, body: Dict[str, Any], auth: bool = True) -> Any:
+    async def _post(self, path: str, body: Any, auth: bool = True) -> Any:
         http = await self._http()
         params = {"token": self.token} if auth else None
         instance = next(self._next)
