@@ -1,20 +1,19 @@
 """`python -m bot <command>`: migrate, seed, run (all processes), gateway, bench.
 
 `run` starts the action server and the Rasa server on loopback and the web gateway,
-waits until each answers, prints where to open the product and the demo logins, and
-stops them all on Ctrl-C.
+waits until each answers, prints where to open the product and the demo logins,
+restarts any of them that dies (bot.stack.Supervisor), and stops them all on Ctrl-C or
+SIGTERM, at any moment.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import signal
-import time
 from pathlib import Path
 from typing import List, Optional
 
 from bot.db import ROOT
-from bot.stack import start_stack, stop_stack
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -55,33 +54,49 @@ def print_logins() -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    from bot.migrate import ensure_seeded
+    """Start everything and supervise it until SIGTERM, SIGINT (Ctrl-C) or SIGHUP, which may
+    come at any moment: during the migration or the start-up too, every child is stopped."""
+    import threading
 
-    if not Path(args.model).exists() or (Path(args.model).is_dir() and not any(Path(args.model).glob("*.tar.gz"))):
+    stopping = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stopping.set())
+                for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    try:
+        run_supervised(args, stopping)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_supervised(args: argparse.Namespace, stopping) -> None:
+    from bot.migrate import ensure_seeded
+    from bot.stack import Stopped, start_stack
+
+    model = Path(args.model)
+    if not model.exists() or (model.is_dir() and not any(model.glob("*.tar.gz"))):
         raise SystemExit(f"no trained model in {args.model}: run `make train` first")
-    ensure_seeded()
-    print("starting the action server, the Rasa server and the gateway (Rasa takes about 30 s)...", flush=True)
     if args.rasa_instances > 1 and not (os.environ.get("TRACKER_STORE_URL") and os.environ.get("REDIS_URL")):
         raise SystemExit("several Rasa instances need a shared tracker store and lock store: "
                          "set TRACKER_STORE_URL (PostgreSQL) and REDIS_URL")
+    ensure_seeded()
+    if stopping.is_set():
+        return
+    print("starting the action server, the Rasa server and the gateway (Rasa takes about 30 s)...", flush=True)
     rasa_ports = [args.rasa_port + i for i in range(args.rasa_instances)]
-    procs = start_stack(args.port, rasa_ports, args.action_port, args.model)
+    try:
+        supervisor = start_stack(args.port, rasa_ports, args.action_port, args.model, stopping=stopping)
+    except Stopped:
+        print("stopped during start-up; every process is stopped", flush=True)
+        return
     print(f"""
   모두의마켓 chatbot is running.
     shop page with the chat widget:  http://localhost:{args.port}/
     agent / seller console:          http://localhost:{args.port}/console
     (Rasa on 127.0.0.1:{",".join(map(str, rasa_ports))}, actions on 127.0.0.1:{args.action_port}, loopback only; logs in var/logs/)""")
     print_logins()
-    print("  Ctrl-C stops everything.", flush=True)
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
-    try:
-        while not stopping and all(p.poll() is None for p in procs):
-            time.sleep(1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stop_stack(procs)
+    print("  A process that dies is restarted. Ctrl-C stops everything.", flush=True)
+    supervisor.watch()
+    print("stopped", flush=True)
 
 
 def cmd_gateway(args: argparse.Namespace) -> None:

@@ -9,16 +9,33 @@ from pathlib import Path
 from bot.db import ROOT, VAR, database_url
 
 
+def new_secret() -> str:
+    """64 hex digits: never starts with '-', so no command line can read it as an option."""
+    return secrets.token_hex(32)
+
+
 def _secret(name: str) -> str:
-    """A secret from the environment, else one generated once and kept under var/."""
+    """A secret from the environment, else one generated once and kept under var/ (mode 0600)."""
     value = os.environ.get(name)
     if value:
         return value
     path = VAR / f"{name.lower()}.secret"
+    VAR.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        VAR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
+        # Written whole to a private file first, then linked into place: never readable by
+        # others, never seen half-written, and the first of two racing processes wins.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(new_secret())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    elif path.stat().st_mode & 0o077:
+        path.chmod(0o600)  # a file from an older version
     return path.read_text().strip()
 
 

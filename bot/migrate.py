@@ -18,6 +18,7 @@ from typing import Optional
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from bot.db import database_url, session_scope, utcnow
 
@@ -34,7 +35,15 @@ def alembic_config(url: Optional[str] = None) -> Config:
 
 
 def upgrade(url: Optional[str] = None, revision: str = "head") -> None:
+    make_sqlite_folder(url or database_url())
     command.upgrade(alembic_config(url), revision)
+
+
+def make_sqlite_folder(url: str) -> None:
+    """SQLite creates the file but not its folder (var/ on a fresh clone)."""
+    u = make_url(url)
+    if u.drivername.startswith("sqlite") and u.database and u.database != ":memory:":
+        Path(u.database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def downgrade(url: Optional[str] = None, revision: str = "base") -> None:

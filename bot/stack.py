@@ -1,8 +1,10 @@
-"""Starting and stopping the processes of the product: action server, Rasa server(s), gateway.
+"""Starting, supervising and stopping the processes of the product: action server, Rasa
+server(s), gateway.
 
 Used by `python -m bot run`, by `python -m bot bench` and by the real-stack tests
 (tests/stack.py). Each process runs in its own session, logs to var/logs/, and is
-stopped as a process group.
+stopped as a process group. A Supervisor restarts a child that dies, with back-off,
+while the others keep serving, and says so on stdout and in var/logs/supervisor-<port>.log.
 """
 from __future__ import annotations
 
@@ -10,10 +12,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Union
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, TextIO, Union
 
 from bot.db import ROOT, VAR
 
@@ -21,17 +25,12 @@ LOGS = VAR / "logs"
 
 
 def write_endpoints(action_port: int, rasa_port: int, env: Optional[Mapping[str, str]] = None) -> Path:
-    """Endpoints for these Rasa instances; production stores come from the environment."""
+    """Endpoints for these Rasa instances. Conversations are kept in Rasa's SQL tracker store,
+    so a restarted Rasa continues them: SQLite under var/ by default, TRACKER_STORE_URL
+    (PostgreSQL in production, or another sqlite:/// file) when set."""
     env = os.environ if env is None else env
     lines = ["action_endpoint:", f'  url: "http://127.0.0.1:{action_port}/webhook"']
-    tracker_url = env.get("TRACKER_STORE_URL")  # e.g. postgresql://postgres@127.0.0.1:5432/rasa
-    if tracker_url:
-        from sqlalchemy.engine import make_url
-
-        u = make_url(tracker_url)
-        lines += ["tracker_store:", "  type: SQL", f"  dialect: {u.drivername}", f"  url: {u.host}",
-                  f"  port: {u.port or 5432}", f"  db: {u.database}", f"  username: {u.username or ''}",
-                  f"  password: {u.password or ''}"]
+    lines += tracker_store(env.get("TRACKER_STORE_URL") or f"sqlite:///{VAR / 'trackers.db'}")
     redis_url = env.get("REDIS_URL")  # e.g. redis://127.0.0.1:6379/0
     if redis_url:
         from urllib.parse import urlparse
@@ -45,79 +44,278 @@ def write_endpoints(action_port: int, rasa_port: int, env: Optional[Mapping[str,
     return path
 
 
-def spawn(name: str, argv: List[str], env: Mapping[str, str], log: Path) -> subprocess.Popen:
+def tracker_store(url: str) -> List[str]:
+    """Rasa's SQL tracker store section for a database URL (sqlite:///file or postgresql://...)."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if u.drivername.startswith("sqlite"):
+        return ["tracker_store:", "  type: SQL", "  dialect: sqlite", f"  db: {u.database}"]
+    return ["tracker_store:", "  type: SQL", f"  dialect: {u.drivername}", f"  url: {u.host}",
+            f"  port: {u.port or 5432}", f"  db: {u.database}", f"  username: {u.username or ''}",
+            f"  password: {u.password or ''}"]
+
+
+def spawn(name: str, argv: List[str], env: Mapping[str, str], log: Path, append: bool = False) -> subprocess.Popen:
     """One process in its own session (so that it can be stopped with its children), output to `log`."""
-    out = open(log, "w")
-    return subprocess.Popen(argv, cwd=ROOT, env=dict(env), stdout=out, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    with open(log, "a" if append else "w") as out:
+        return subprocess.Popen(argv, cwd=ROOT, env=dict(env), stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
 
 
-def wait_for(url: str, proc: subprocess.Popen, name: str, timeout: float) -> None:
-    """Until `url` answers below 500; SystemExit if the process ends or time runs out first."""
+def answers(url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status < 500
+    except Exception:
+        return False
+
+
+def log_tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def wait_for(url: str, proc: subprocess.Popen, name: str, timeout: float,
+             stopping: Optional[threading.Event] = None, log: Optional[Path] = None) -> None:
+    """Until `url` answers below 500; SystemExit if the process ends or time runs out first,
+    Stopped if `stopping` is set meanwhile."""
     deadline = time.time() + timeout
     while time.time() < deadline:
+        if stopping is not None and stopping.is_set():
+            raise Stopped()
         if proc.poll() is not None:
-            raise SystemExit(f"{name} exited with code {proc.returncode}; see {LOGS}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status < 500:
-                    return
-        except Exception:
-            time.sleep(0.5)
+            tail = log_tail(log) if log else ""
+            raise SystemExit(f"{name} exited with code {proc.returncode}; see {log or LOGS}"
+                             + (f"\n{tail}" if tail else ""))
+        if answers(url):
+            return
+        time.sleep(0.5)
     raise SystemExit(f"{name} did not answer at {url} within {timeout:.0f} s")
 
 
+class Stopped(Exception):
+    """A stop was asked for (SIGTERM, Ctrl-C) while the stack was starting."""
+
+
+@dataclass
+class Child:
+    """One supervised process: how to start it and how to tell that it serves."""
+
+    name: str
+    argv: List[str]
+    env: Dict[str, str]
+    health_url: str
+    log: Path
+    start_timeout: float = 120.0
+    proc: Optional[subprocess.Popen] = None
+    started_at: float = 0.0
+    restarts: int = 0
+    failures: int = 0  # deaths in a row without a stable run in between: the back-off exponent
+    restart_at: Optional[float] = None  # when a dead child is due to start again
+    down_since: Optional[float] = None  # when it died, until it answers again
+    serving: bool = False
+
+
+@dataclass
+class Supervisor:
+    """Starts the children, restarts any that dies (back-off 1, 2, 4 … max_backoff s; a run
+    longer than `stable_after` s resets it) while the others keep serving, and stops them all.
+
+    `stopping` may be set from a signal handler at any moment, start-up included: the
+    start-up returns through Stopped and every child started so far is stopped."""
+
+    children: List[Child]
+    log_path: Optional[Path] = None
+    min_backoff: float = 1.0
+    max_backoff: float = 30.0
+    stable_after: float = 60.0
+    out: Optional[TextIO] = None  # default sys.stdout
+    stopping: threading.Event = field(default_factory=threading.Event)
+    clock: Callable[[], float] = time.monotonic
+    recoveries: List[Dict[str, float]] = field(default_factory=list)  # {name, down_s}, for reports
+
+    def __post_init__(self) -> None:
+        self._lock = threading.RLock()
+        self._thread: Optional[threading.Thread] = None
+
+    # --- reporting ---------------------------------------------------------------------
+    def say(self, text: str) -> None:
+        line = f"{time.strftime('%Y-%m-%d %H:%M:%S')} supervisor: {text}"
+        print(line, file=self.out or sys.stdout, flush=True)
+        if self.log_path is not None:
+            with open(self.log_path, "a") as log:
+                log.write(line + "\n")
+
+    # --- starting ----------------------------------------------------------------------
+    def _spawn(self, child: Child, append: bool) -> None:
+        child.proc = spawn(child.name, child.argv, child.env, child.log, append=append)
+        child.started_at = self.clock()
+        child.serving = False
+
+    def start(self) -> "Supervisor":
+        """Start every child and wait until each answers. SystemExit (with the end of its log)
+        if one dies or stays silent; Stopped if asked to stop. Either way all are stopped."""
+        try:
+            with self._lock:
+                for child in self.children:
+                    if self.stopping.is_set():
+                        raise Stopped()
+                    self._spawn(child, append=False)
+            for child in self.children:
+                wait_for(child.health_url, child.proc, child.name, child.start_timeout, self.stopping, child.log)
+                child.serving = True
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    # --- supervising --------------------------------------------------------------------
+    def check(self) -> None:
+        """One round: notice deaths, restart the children that are due, notice recoveries."""
+        with self._lock:
+            if self.stopping.is_set():
+                return
+            now = self.clock()
+            for child in self.children:
+                if child.proc is not None and child.proc.poll() is not None:
+                    self._died(child, now)
+                elif child.proc is None and child.restart_at is not None and now >= child.restart_at:
+                    child.restart_at = None
+                    child.restarts += 1
+                    self._spawn(child, append=True)
+                    self.say(f"{child.name} restarted (pid {child.proc.pid}, restart {child.restarts})")
+        for child in self.children:  # outside the lock: a health check may take a moment
+            proc = child.proc
+            if proc is not None and not child.serving and proc.poll() is None and answers(child.health_url, 1.0):
+                child.serving = True
+                if child.down_since is not None:
+                    down = self.clock() - child.down_since
+                    child.down_since = None
+                    self.recoveries.append({"name": child.name, "down_s": down})
+                    self.say(f"{child.name} serves again, {down:.1f} s after it went down")
+
+    def _died(self, child: Child, now: float) -> None:
+        code, ran = child.proc.returncode, now - child.started_at
+        try:  # whatever it left behind in its group goes too, and frees the port
+            os.killpg(child.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if ran >= self.stable_after:
+            child.failures = 0
+        delay = min(self.max_backoff, self.min_backoff * 2 ** child.failures)
+        child.failures += 1
+        child.proc, child.serving = None, False
+        child.restart_at = now + delay
+        if child.down_since is None:
+            child.down_since = now
+        self.say(f"{child.name} exited with code {code} after {ran:.1f} s; restarting in {delay:g} s "
+                 f"(see {child.log})")
+
+    def watch(self, interval: float = 0.25) -> None:
+        """Supervise until stop() (or `stopping`), then stop every child."""
+        try:
+            while not self.stopping.is_set():
+                self.check()
+                self.stopping.wait(interval)
+        finally:
+            self.stop()
+
+    def watch_in_background(self) -> "Supervisor":
+        self._thread = threading.Thread(target=self.watch, name="supervisor", daemon=True)
+        self._thread.start()
+        return self
+
+    def child(self, name: str) -> Child:
+        return next(c for c in self.children if c.name == name)
+
+    # --- stopping -----------------------------------------------------------------------
+    @property
+    def procs(self) -> List[subprocess.Popen]:
+        return [c.proc for c in self.children if c.proc is not None]
+
+    def stop(self) -> None:
+        self.stopping.set()
+        with self._lock:  # no restart can slip in after this
+            procs = self.procs
+            for child in self.children:
+                child.restart_at = None
+        stop_processes(procs)
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=30)
+
+
+def stack_children(gateway_port: int, rasa_ports: List[int], action_port: int, model: str,
+                   env: Mapping[str, str], rasa_token: str) -> List[Child]:
+    """The product's processes: action server, Rasa per port (token in its environment, never
+    in its arguments), gateway."""
+    python = sys.executable
+    endpoints = write_endpoints(action_port, rasa_ports[0], env)
+    LOGS.mkdir(parents=True, exist_ok=True)
+
+    def child(name: str, argv: List[str], extra: Dict[str, str], health: str, timeout: float) -> Child:
+        return Child(name, argv, {**env, **extra}, health, LOGS / f"{name}-{gateway_port}.log", timeout)
+
+    children = [child("actions", [python, "-m", "rasa_sdk", "--actions", "actions", "-p", str(action_port)],
+                      {"SANIC_HOST": "127.0.0.1", "ACTION_SERVER_SANIC_WORKERS": "1"},
+                      f"http://127.0.0.1:{action_port}/health", 120)]
+    for port in rasa_ports:
+        children.append(child(f"rasa{port}", [python, "-m", "bot.rasa_server", "run", "--enable-api",
+                                              "-i", "127.0.0.1", "-p", str(port), "-m", model,
+                                              "--endpoints", str(endpoints),
+                                              "--credentials", str(ROOT / "credentials.yml")],
+                              {"RASA_TOKEN": rasa_token},
+                              f"http://127.0.0.1:{port}/status?token={rasa_token}", 300))
+    children.append(child("gateway", [python, "-m", "bot", "gateway", "--port", str(gateway_port)],
+                          {"RASA_URL": ",".join(f"http://127.0.0.1:{p}" for p in rasa_ports),
+                           "RASA_TOKEN": rasa_token},
+                          f"http://127.0.0.1:{gateway_port}/health", 60))
+    return children
+
+
 def start_stack(gateway_port: int, rasa_port: Union[int, List[int]], action_port: int, model: str,
-                env: Optional[Mapping[str, str]] = None) -> List[subprocess.Popen]:
+                env: Optional[Mapping[str, str]] = None, stopping: Optional[threading.Event] = None,
+                out: Optional[TextIO] = None, **supervision: float) -> Supervisor:
     """Start action server, Rasa (one instance per port in `rasa_port`, an int or a list)
-    and the gateway; return the processes once all answer."""
+    and the gateway; return their Supervisor once all answer (not yet watching: call
+    watch() or watch_in_background())."""
     from bot.config import Settings
 
     rasa_ports = [rasa_port] if isinstance(rasa_port, int) else list(rasa_port)
     env = dict(os.environ if env is None else env)
     env.setdefault("PYTHONPATH", str(ROOT))
-    settings = Settings()
-    LOGS.mkdir(parents=True, exist_ok=True)
-    python = sys.executable
-    bin_dir = Path(python).parent
-
-    def start(name: str, argv: List[str], extra: Dict[str, str]) -> subprocess.Popen:
-        return spawn(name, argv, {**env, **extra}, LOGS / f"{name}-{gateway_port}.log")
-
-    procs: List[subprocess.Popen] = []
-    try:
-        actions = start("actions", [python, "-m", "rasa_sdk", "--actions", "actions", "-p", str(action_port)],
-                        {"SANIC_HOST": "127.0.0.1", "ACTION_SERVER_SANIC_WORKERS": "1"})
-        procs.append(actions)
-        endpoints = write_endpoints(action_port, rasa_ports[0], env)
-        rasas = []
-        for port in rasa_ports:
-            rasas.append(start(f"rasa{port}", [str(bin_dir / "rasa"), "run", "--enable-api", "--auth-token",
-                                               settings.rasa_token, "-i", "127.0.0.1", "-p", str(port), "-m", model,
-                                               "--endpoints", str(endpoints),
-                                               "--credentials", str(ROOT / "credentials.yml")], {}))
-        procs += rasas
-        gateway = start("gateway", [python, "-m", "bot", "gateway", "--port", str(gateway_port)],
-                        {"RASA_URL": ",".join(f"http://127.0.0.1:{p}" for p in rasa_ports),
-                         "RASA_TOKEN": settings.rasa_token})
-        procs.append(gateway)
-        wait_for(f"http://127.0.0.1:{action_port}/health", actions, "action server", 120)
-        wait_for(f"http://127.0.0.1:{gateway_port}/health", gateway, "gateway", 60)
-        for port, proc in zip(rasa_ports, rasas):
-            wait_for(f"http://127.0.0.1:{port}/status?token={settings.rasa_token}", proc, "rasa server", 300)
-        return procs
-    except BaseException:
-        stop_stack(procs)
-        raise
+    rasa_token = env.get("RASA_TOKEN") or Settings().rasa_token
+    children = stack_children(gateway_port, rasa_ports, action_port, model, env, rasa_token)
+    supervisor = Supervisor(children, LOGS / f"supervisor-{gateway_port}.log", out=out,
+                            stopping=stopping or threading.Event(), **supervision)
+    return supervisor.start()
 
 
-def stop_stack(procs: List[subprocess.Popen]) -> None:
+def stop_stack(stack: Union[Supervisor, Iterable[subprocess.Popen]]) -> None:
+    """Stop a Supervisor's children, or a list of processes."""
+    if isinstance(stack, Supervisor):
+        stack.stop()
+    else:
+        stop_processes(list(stack))
+
+
+def stop_processes(procs: List[subprocess.Popen]) -> None:
     """SIGTERM to each process group, then SIGKILL to any still running after 15 s."""
     for proc in procs:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    deadline = time.time() + 15
     for proc in procs:
         try:
-            proc.wait(timeout=15)
+            proc.wait(timeout=max(0.1, deadline - time.time()))
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()

@@ -2,13 +2,15 @@
 
 Started once per test session on free loopback ports, over a fresh seeded database
 (SQLite in a temporary folder, or PostgreSQL with TEST_DATABASE_URL), with the trained
-model from `make train`.
+model from `make train`, Rasa's trackers in a SQLite file beside it (unless the caller
+gives TRACKER_STORE_URL), and supervised as `python -m bot run` does (bot.stack.Supervisor).
 """
 from __future__ import annotations
 
 import os
 import socket
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -36,6 +38,7 @@ class Stack:
     started_in: float
     fixture_orders: Dict[str, str] = field(default_factory=dict)  # customer 1's, as seeded
     rasa_urls: List[str] = field(default_factory=list)
+    supervisor: Any = None  # bot.stack.Supervisor
 
     def customer(self, customer_id: Optional[int] = None) -> "Customer":
         return Customer(self, customer_id)
@@ -62,11 +65,16 @@ class Customer:
     def conversation_id(self) -> str:
         return self.http.get(self.stack.base_url + "/api/me").json()["conversation_id"]
 
-    def say(self, text: str, payload: Optional[str] = None) -> List[dict]:
-        body: Dict[str, Any] = {"text": text}
+    def send(self, text: str, payload: Optional[str] = None, client_id: Optional[str] = None,
+             timeout: float = 60) -> requests.Response:
+        """One POST of a message, with its client id (a fresh one unless given: a retry gives the same)."""
+        body: Dict[str, Any] = {"text": text, "client_id": client_id or uuid.uuid4().hex}
         if payload:
             body["payload"] = payload
-        resp = self.http.post(self.stack.base_url + "/api/conversation/messages", json=body, timeout=60)
+        return self.http.post(self.stack.base_url + "/api/conversation/messages", json=body, timeout=timeout)
+
+    def say(self, text: str, payload: Optional[str] = None, client_id: Optional[str] = None) -> List[dict]:
+        resp = self.send(text, payload, client_id)
         resp.raise_for_status()
         replies = resp.json()["replies"]
         buttons = [b for r in replies for b in r.get("buttons", [])]
@@ -105,7 +113,9 @@ def text_of(replies: List[dict]) -> str:
     return "\n".join(r["text"] for r in replies)
 
 
-def start(tmp: Path, database_url: str, rasa_instances: int = 1, **extra_env: str) -> tuple:
+def start(tmp: Path, database_url: str, rasa_instances: int = 1, supervision: Optional[dict] = None,
+          **extra_env: str) -> tuple:
+    """(Stack, its Supervisor, already watching); `supervision`: Supervisor options (back-off...)."""
     from bot.stack import start_stack
 
     if not MODEL.exists():
@@ -120,13 +130,15 @@ def start(tmp: Path, database_url: str, rasa_instances: int = 1, **extra_env: st
 
     with session_scope(database_url) as session:  # before any test changes them
         fixture_orders = {name: order.id for name, order in customer1_orders(session, utcnow()).items()}
+    env.setdefault("TRACKER_STORE_URL", f"sqlite:///{tmp / 'trackers.db'}")
     ports = free_port(), [free_port() for _ in range(rasa_instances)], free_port()
     started = time.time()
-    procs = start_stack(ports[0], ports[1], ports[2], str(MODEL), env=env)
+    supervisor = start_stack(ports[0], ports[1], ports[2], str(MODEL), env=env, **(supervision or {}))
+    supervisor.watch_in_background()
     from bot.config import Settings
 
     stack = Stack(base_url=f"http://127.0.0.1:{ports[0]}", database_url=database_url,
                   rasa_url=f"http://127.0.0.1:{ports[1][0]}", rasa_token=Settings().rasa_token,
                   started_in=time.time() - started, fixture_orders=fixture_orders,
-                  rasa_urls=[f"http://127.0.0.1:{port}" for port in ports[1]])
-    return stack, procs
+                  rasa_urls=[f"http://127.0.0.1:{port}" for port in ports[1]], supervisor=supervisor)
+    return stack, supervisor

@@ -36,10 +36,28 @@ class RasaClient:
         if self._session is not None:
             await self._session.close()
 
-    async def send(self, sender: str, message: str, metadata: Dict[str, Any]) -> List[Dict[str, Any]]:
-        """A customer message in, the bot's replies out (text, buttons, custom payloads)."""
-        body = {"sender": sender, "message": message, "metadata": metadata}
+    async def send(self, sender: str, message: str, metadata: Dict[str, Any],
+                   message_id: Optional[str] = None) -> List[Dict[str, Any]]:
+        """A customer message in, the bot's replies out (text, buttons, custom payloads).
+
+        With `message_id`, sending the same message again is safe: Rasa's channel
+        (bot/rasa_channel.py) answers a message it has already handled from its tracker.
+        """
+        body: Dict[str, Any] = {"sender": sender, "message": message, "metadata": metadata}
+        if message_id:
+            body["message_id"] = message_id
         return await self._post("/webhooks/rest/webhook", body, auth=False)
+
+    async def rewind(self, sender: str) -> None:
+        """Undo the latest user turn in the tracker (Rasa's `rewind` event), e.g. one whose
+        action failed: the conversation is again where it was before that message, so a
+        pending 「취소할까요?」 still waits for its 「네」.
+
+        A rewind also takes back the `action_listen` before that message; without putting it
+        back the next message meets no rule and the fallback loops (as after a bare resume).
+        """
+        await self._post(f"/conversations/{sender}/tracker/events",
+                         [{"event": "rewind"}, {"event": "action", "name": "action_listen"}])
 
     async def resume(self, sender: str, say: Optional[str] = None) -> List[Dict[str, Any]]:
         """Give a paused conversation back to the bot, optionally saying `say` (an utter_ action).
@@ -58,7 +76,7 @@ class RasaClient:
         result = await self._post(f"/conversations/{sender}/execute", {"name": action})
         return result.get("messages", []) if isinstance(result, dict) else []
 
-    async def _post(self, path: str, body: Dict[str, Any], auth: bool = True) -> Any:
+    async def _post(self, path: str, body: Any, auth: bool = True) -> Any:
         http = await self._http()
         params = {"token": self.token} if auth else None
         instance = next(self._next)

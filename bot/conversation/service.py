@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Protocol
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from bot.conversation.broker import Broker
 from bot.conversation.models import Conversation, Message
@@ -24,7 +25,12 @@ from bot.handoff.payload import HandoffRequest
 log = logging.getLogger(__name__)
 
 TOO_LONG = "메시지가 너무 길어요. {limit:,}자 이내로 나눠서 보내 주세요."
-BOT_DOWN = "일시적인 오류로 답변하지 못했어요. 잠시 후 다시 보내 주세요. 급하시면 「상담원 연결」을 요청해 주세요."
+BOT_DOWN = ("죄송해요, 일시적인 오류로 지금은 답변드리지 못했어요. 잠시 후 같은 내용을 다시 보내 주세요. "
+            "급하시면 아래 「상담원 연결」을 눌러 주세요.")
+# The agent the bot offers when it is in trouble. Pressed while the bot still cannot answer,
+# the gateway opens the ticket itself (the handoff action may be what is down).
+AGENT_PAYLOAD = "/request_human"
+AGENT_BUTTON = {"title": "상담원 연결", "payload": AGENT_PAYLOAD}
 MODE_LABELS = {"bot": "챗봇 상담 중", "agent": "상담원 연결됨", "seller": "판매자 답변 대기"}
 
 
@@ -55,6 +61,8 @@ class Chat:
     def __post_init__(self) -> None:
         # One lock per conversation while someone holds or waits for it; then it is collected.
         self._locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
+        # Turns running now, by (conversation, client id): a retry waits for its first attempt.
+        self._turns: Dict[tuple, "asyncio.Future[Dict[str, Any]]"] = {}
 
     # --- conversations ------------------------------------------------------------
     def start_conversation(self, customer_id: Optional[int]) -> str:
@@ -74,11 +82,11 @@ class Chat:
 
     # --- storing and pushing ----------------------------------------------------------
     def post(self, conversation_id: str, sender: str, text: str, *, author: Optional[str] = None,
-             buttons: Optional[list] = None, meta: Optional[dict] = None) -> dict:
+             buttons: Optional[list] = None, meta: Optional[dict] = None, client_id: Optional[str] = None) -> dict:
         """Store one message and push it to the customer's and the staff's websockets."""
         with session_scope(self.url) as session:
             message = Message(conversation_id=conversation_id, sender=sender, author=author, text=text,
-                              buttons=buttons or None, meta=meta, created_at=utcnow())
+                              buttons=buttons or None, meta=meta, created_at=utcnow(), client_id=client_id)
             session.add(message)
             session.flush()
             data = message.to_dict()
@@ -97,21 +105,80 @@ class Chat:
         self.broker.publish(conversation_channel(conversation_id), {"type": "typing", "on": on})
 
     # --- the customer speaks ------------------------------------------------------------
-    async def customer_says(self, conversation_id: str, text: str, payload: Optional[str] = None) -> Dict[str, Any]:
-        """Store the customer's message, then let the bot or the human answer it."""
+    async def customer_says(self, conversation_id: str, text: str, payload: Optional[str] = None,
+                            client_id: Optional[str] = None) -> Dict[str, Any]:
+        """Store the customer's message, then let the bot or the human answer it.
+
+        With a `client_id`, a message is stored and answered once however often it is sent:
+        a retry of an answered message gets the stored replies, a retry while the first
+        attempt runs waits for it, and a retry of a turn that failed (the bot was down) or
+        was cut off (the gateway was restarted) runs it again, still as one message. The
+        turn runs on even if the caller hangs up.
+        """
+        key = (conversation_id, client_id)
+        turn = self._turns.get(key) if client_id else None
+        if turn is None:
+            turn = asyncio.ensure_future(self._turn(conversation_id, text, payload, client_id))
+            if client_id:
+                self._turns[key] = turn
+                turn.add_done_callback(lambda _: self._turns.pop(key, None))
+        return await asyncio.shield(turn)
+
+    async def _turn(self, conversation_id: str, text: str, payload: Optional[str],
+                    client_id: Optional[str]) -> Dict[str, Any]:
         lock = self._locks.get(conversation_id)
         if lock is None:
             lock = self._locks[conversation_id] = asyncio.Lock()
         async with lock:  # one turn at a time per conversation: replies stay in order
+            earlier = self._by_client_id(conversation_id, client_id) if client_id else None
+            if earlier is not None and earlier["answered"]:
+                return {"message": earlier["message"], "replies": earlier["replies"]}
+            if earlier is None:
+                payload = payload if payload and self._offered(conversation_id, payload) else None
+                try:
+                    message = self.post(conversation_id, "customer", text, client_id=client_id,
+                                        meta={"payload": payload} if payload else None)
+                except IntegrityError:  # another gateway process stored it a moment ago
+                    earlier = self._by_client_id(conversation_id, client_id)
+                    if earlier["answered"]:
+                        return {"message": earlier["message"], "replies": earlier["replies"]}
+            if earlier is not None:  # failed or cut off before: the same message, once more
+                message, text, payload = earlier["message"], earlier["message"]["text"], earlier["payload"]
             conv = self.conversation(conversation_id)
-            payload = payload if payload and self._offered(conversation_id, payload) else None
-            message = self.post(conversation_id, "customer", text, meta={"payload": payload} if payload else None)
             replies: List[dict] = []
+            answered = True
             if len(text) > self.max_chars:
                 replies.append(self.post(conversation_id, "bot", TOO_LONG.format(limit=self.max_chars)))
             elif conv.mode == "bot":
-                replies = await self._ask_bot(conv, payload or neutralise(text))
+                wants_agent = payload == AGENT_PAYLOAD or text == AGENT_BUTTON["title"]
+                replies, answered = await self._ask_bot(conv, payload or neutralise(text), message["id"], wants_agent)
+            if answered:
+                self._answered(message["id"], replies if client_id else None)
             return {"message": message, "replies": replies}
+
+    def _by_client_id(self, conversation_id: str, client_id: str) -> Optional[Dict[str, Any]]:
+        """The stored message with this client id: itself, its payload, whether and how it was answered."""
+        with session_scope(self.url) as session:
+            row = session.execute(select(Message).where(Message.conversation_id == conversation_id,
+                                                         Message.client_id == client_id)).scalar_one_or_none()
+            if row is None:
+                return None
+            meta = row.meta or {}
+            replies = []
+            if row.answered_at is not None and meta.get("replies"):
+                found = {m.id: m for m in session.execute(
+                    select(Message).where(Message.id.in_(meta["replies"]))).scalars()}
+                replies = [found[i].to_dict() for i in meta["replies"] if i in found]
+            return {"message": row.to_dict(), "payload": meta.get("payload"),
+                    "answered": row.answered_at is not None, "replies": replies}
+
+    def _answered(self, message_id: int, replies: Optional[List[dict]]) -> None:
+        """The turn is over; `replies` are kept for a retry of the same client id."""
+        with session_scope(self.url) as session:
+            row = session.get(Message, message_id)
+            row.answered_at = utcnow()
+            if replies is not None:
+                row.meta = {**(row.meta or {}), "replies": [r["id"] for r in replies]}
 
     def _offered(self, conversation_id: str, payload: str) -> bool:
         """A button payload counts only if the bot offered that button in its latest turns."""
@@ -122,17 +189,29 @@ class Chat:
             ).scalars()
             return any(payload == b.get("payload") for buttons in recent if buttons for b in buttons)
 
-    async def _ask_bot(self, conv: Conversation, text: str) -> List[dict]:
+    async def _ask_bot(self, conv: Conversation, text: str, message_id: int,
+                       wants_agent: bool = False) -> tuple:
+        """The bot's replies to one message, and whether that was an answer (False: the bot
+        failed, the customer was told so and offered an agent; the turn may be retried)."""
         metadata: Dict[str, Any] = {"customer_id": conv.customer_id} if conv.customer_id else {"guest": True}
         self.typing(conv.id, True)
         try:
-            answers = await self.rasa.send(conv.id, text, metadata)
+            answers = await self.rasa.send(conv.id, text, metadata, message_id=f"m{message_id}")
+            if not any(says_something(answer) for answer in answers):
+                # This bot answers every message; nothing back means an action failed
+                # (Rasa logs the error and goes on without its events). Undo the turn in
+                # the tracker, so that it can be sent again once the action server is back.
+                log.error("the bot gave no answer to message %s of %s: undoing the turn", message_id, conv.id)
+                await self.rasa.rewind(conv.id)
+                raise RasaUnavailable("no answer")
         except RasaUnavailable as exc:
             log.error("rasa unavailable: %s", exc)
-            return [self.post(conv.id, "system", BOT_DOWN)]
+            if wants_agent and self.handoff is not None:
+                return self.handoff.open_ticket(conv.id, bot_trouble_handoff(conv)), True
+            return [self.post(conv.id, "bot", BOT_DOWN, buttons=[AGENT_BUTTON])], False
         finally:
             self.typing(conv.id, False)
-        return await self.bot_says(conv.id, answers)
+        return await self.bot_says(conv.id, answers), True
 
     async def bot_says(self, conversation_id: str, answers: List[dict]) -> List[dict]:
         """Store what Rasa answered; a handoff payload becomes a ticket."""
@@ -149,6 +228,17 @@ class Chat:
             if text or buttons:
                 stored.append(self.post(conversation_id, "bot", text, buttons=buttons))
         return stored
+
+
+def says_something(answer: Dict[str, Any]) -> bool:
+    return bool(answer.get("text") or answer.get("buttons") or (answer.get("custom") or {}).get("handoff"))
+
+
+def bot_trouble_handoff(conv: Conversation) -> HandoffRequest:
+    """The ticket for a customer who asks for an agent while the bot cannot answer."""
+    return HandoffRequest(target="agent", reason="requested", kind="general", order_id=None, seller_id=None,
+                          claim_id=None, customer_id=conv.customer_id,
+                          intent={"name": "request_human", "confidence": None}, slots={})
 
 
 def status_frame(mode: str) -> Dict[str, str]:

@@ -6,6 +6,7 @@ works on the conversation that cookie names.
 from __future__ import annotations
 
 import json
+import re
 from typing import Optional
 
 from sanic import Request, Sanic, response
@@ -20,6 +21,12 @@ from bot.gateway.web import error, int_arg, json_body, pump
 from bot.shop.models import Customer
 
 NO_CONVERSATION = "대화를 찾을 수 없어요. 페이지를 새로고침해 주세요."
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def valid_client_id(value: object) -> bool:
+    """The widget's id for one message: 8 to 64 URL-safe characters (a UUID fits)."""
+    return isinstance(value, str) and CLIENT_ID.fullmatch(value) is not None
 
 
 def register(app: Sanic, settings: Settings, chat: Chat) -> None:
@@ -91,13 +98,16 @@ def register(app: Sanic, settings: Settings, chat: Chat) -> None:
         if conversation_id is None:
             return error(401, NO_CONVERSATION)
         body = json_body(request)
-        text, payload = body.get("text"), body.get("payload")
+        text, payload, client_id = body.get("text"), body.get("payload"), body.get("client_id")
         if not isinstance(text, str) or not text.strip():
             return error(400, "메시지를 입력해 주세요.")
         if len(text) > 10 * settings.max_message_chars:
             return error(413, f"메시지가 너무 길어요. {settings.max_message_chars:,}자 이내로 보내 주세요.")
+        if client_id is not None and not valid_client_id(client_id):
+            return error(400, "메시지 식별자가 올바르지 않아요. 페이지를 새로고침해 주세요.")
+        # The same client_id again (a retry) is stored and answered once: see Chat.customer_says.
         result = await chat.customer_says(conversation_id, text.strip(),
-                                          payload if isinstance(payload, str) else None)
+                                          payload if isinstance(payload, str) else None, client_id=client_id)
         return response.json(result)
 
     @app.websocket("/ws/conversation")

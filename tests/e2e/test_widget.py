@@ -55,3 +55,50 @@ def test_customer_html_is_shown_as_text(stack, desktop):
     assert page.locator(".msg-text b").count() == 0 and page.locator(".msg-text img").count() == 0
     assert page.title() != "pwned"
     page.screenshot(path=str(ARTIFACTS / "widget-desktop-html-as-text.png"))
+
+
+def test_a_send_whose_answer_is_lost_is_sent_again_with_the_same_id_and_stored_once(stack, desktop):
+    """The gateway handles the message but the answer never reaches the browser (as when the
+    gateway dies or the network drops): the widget sends it again by itself, with the same id,
+    and gets the stored answer; the conversation holds the message once."""
+    import json
+    import time
+
+    from sqlalchemy import select
+
+    from bot.conversation.models import Message
+    from bot.db import session_scope
+
+    page = desktop.new_page()
+    bodies = []
+
+    def lose_the_first_answer(route):
+        bodies.append(json.loads(route.request.post_data))
+        if len(bodies) == 1:
+            route.fetch()  # the server gets it and answers...
+            route.abort("connectionreset")  # ...but the browser never sees the answer
+        else:
+            route.continue_()
+
+    page.route("**/api/conversation/messages", lambda route: lose_the_first_answer(route)
+               if route.request.method == "POST" else route.continue_())
+    page.goto(stack.base_url + "/")
+    page.click("#chat-launcher")
+    page.fill("#chat-input", "배송비 얼마예요?")
+    page.click("#chat-send")
+    page.wait_for_selector('.msg[data-sender="bot"]', timeout=30000)  # pushed over the websocket
+    deadline = time.time() + 15
+    while len(bodies) < 2 and time.time() < deadline:
+        page.wait_for_timeout(200)
+    assert len(bodies) == 2 and bodies[0]["client_id"] == bodies[1]["client_id"], "sent again, same id"
+    assert len(bodies[0]["client_id"]) >= 8
+    page.wait_for_timeout(1000)
+    assert page.locator('.msg[data-sender="customer"]').count() == 1
+    assert page.locator('.msg.is-failed').count() == 0
+    with session_scope(stack.database_url) as s:
+        rows = s.execute(select(Message).where(Message.client_id == bodies[0]["client_id"])).scalars().all()
+        assert [(m.sender, m.text) for m in rows] == [("customer", "배송비 얼마예요?")]
+        replies = s.execute(select(Message).where(Message.conversation_id == rows[0].conversation_id,
+                                                  Message.sender == "bot")).scalars().all()
+    assert len(replies) == 1, "answered once"
+    assert bot_texts(page) == [replies[0].text]

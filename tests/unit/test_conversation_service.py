@@ -13,7 +13,7 @@ from bot.conversation.broker import Broker
 from bot.conversation.models import Conversation, Message
 from bot.conversation.rasa_client import RasaUnavailable
 from bot.conversation.service import (
-    BOT_DOWN, MODE_LABELS, STAFF_CHANNEL, TOO_LONG, Chat, conversation_channel, neutralise,
+    AGENT_BUTTON, BOT_DOWN, MODE_LABELS, STAFF_CHANNEL, TOO_LONG, Chat, conversation_channel, neutralise,
 )
 
 
@@ -22,14 +22,24 @@ class FakeRasa:
 
     def __init__(self) -> None:
         self.sent: List[tuple] = []
+        self.message_ids: List[str] = []
+        self.rewound: List[str] = []
         self.answers: List[List[Dict[str, Any]]] = []
         self.down = False
+        self.delay = 0.0
 
-    async def send(self, sender: str, message: str, metadata: Dict[str, Any]) -> List[Dict[str, Any]]:
+    async def send(self, sender: str, message: str, metadata: Dict[str, Any],
+                   message_id: str = None) -> List[Dict[str, Any]]:
         self.sent.append((sender, message, metadata))
+        self.message_ids.append(message_id)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.down:
             raise RasaUnavailable("connection refused")
         return self.answers.pop(0) if self.answers else []
+
+    async def rewind(self, sender: str) -> None:
+        self.rewound.append(sender)
 
 
 class FakeDesk:
@@ -53,8 +63,15 @@ def drain(queue: asyncio.Queue) -> List[dict]:
     return [queue.get_nowait() for _ in range(queue.qsize())]
 
 
-def say(chat: Chat, conversation_id: str, text: str, payload=None) -> dict:
-    return asyncio.run(chat.customer_says(conversation_id, text, payload))
+def say(chat: Chat, conversation_id: str, text: str, payload=None, client_id=None) -> dict:
+    return asyncio.run(chat.customer_says(conversation_id, text, payload, client_id=client_id))
+
+
+def customer_rows(chat: Chat, conversation_id: str) -> List[tuple]:
+    with bot_db.session_scope(chat.url) as s:
+        return [(m.text, m.client_id, m.answered_at is not None) for m in s.execute(
+            select(Message).where(Message.conversation_id == conversation_id, Message.sender == "customer")
+            .order_by(Message.id)).scalars()]
 
 
 def texts(messages: List[dict]) -> List[tuple]:
@@ -136,11 +153,86 @@ def test_while_a_human_has_the_conversation_the_bot_is_not_asked(chat):
     assert drain(customer_socket)[0] == {"type": "status", "mode": "agent", "mode_label": MODE_LABELS["agent"]}
 
 
-def test_when_rasa_is_down_the_customer_is_told(chat):
+def test_when_rasa_is_down_the_customer_is_told_and_offered_an_agent(chat):
     conversation_id = chat.start_conversation(1)
     chat.rasa.down = True
     result = say(chat, conversation_id, "배송조회요")
-    assert texts(result["replies"]) == [("system", BOT_DOWN)]
+    assert texts(result["replies"]) == [("bot", BOT_DOWN)]
+    assert result["replies"][0]["buttons"] == [AGENT_BUTTON] == [{"title": "상담원 연결", "payload": "/request_human"}]
+    assert customer_rows(chat, conversation_id) == [("배송조회요", None, False)], "not answered: may be retried"
+
+
+def test_an_agent_asked_for_while_the_bot_is_down_is_called_by_the_gateway(chat):
+    conversation_id = chat.start_conversation(1)
+    chat.rasa.down = True
+    offer = say(chat, conversation_id, "네")["replies"][0]
+    result = say(chat, conversation_id, offer["buttons"][0]["title"], offer["buttons"][0]["payload"])
+    assert chat.rasa.sent[-1][1] == "/request_human", "the offered button counts as the bot's own"
+    assert texts(result["replies"]) == [("system", "상담원이 곧 답변드릴게요. (대기 1명)")]
+    [(ticket_conversation, request)] = chat.handoff.requests
+    assert ticket_conversation == conversation_id
+    assert (request["target"], request["reason"], request["customer_id"]) == ("agent", "requested", 1)
+
+
+def test_an_empty_answer_is_a_failed_action_the_turn_is_undone_and_the_customer_told(chat):
+    conversation_id = chat.start_conversation(1)
+    result = say(chat, conversation_id, "네", client_id="client-0001")
+    assert chat.rasa.rewound == [conversation_id], "the tracker goes back to before 「네」"
+    assert texts(result["replies"]) == [("bot", BOT_DOWN)] and result["replies"][0]["buttons"] == [AGENT_BUTTON]
+    # The action server is back: the same message (same client id) is sent again and answered.
+    chat.rasa.answers.append([{"text": "주문을 취소했어요."}])
+    again = say(chat, conversation_id, "네", client_id="client-0001")
+    assert again["message"] == result["message"]
+    assert texts(again["replies"]) == [("bot", "주문을 취소했어요.")]
+    assert chat.rasa.message_ids == [f"m{result['message']['id']}"] * 2, "Rasa knows it is the same message"
+    assert customer_rows(chat, conversation_id) == [("네", "client-0001", True)]
+
+
+def test_a_retried_message_is_stored_and_answered_once(chat):
+    conversation_id = chat.start_conversation(1)
+    chat.rasa.answers.append([{"text": "취소할까요?", "buttons": [{"title": "네", "payload": "/affirm"}]}])
+    first = say(chat, conversation_id, "취소해 주세요", client_id="client-0001")
+    again = say(chat, conversation_id, "취소해 주세요", client_id="client-0001")
+    assert again == first and first["message"]["client_id"] == "client-0001"
+    assert len(chat.rasa.sent) == 1
+    assert customer_rows(chat, conversation_id) == [("취소해 주세요", "client-0001", True)]
+    assert texts(chat.messages_after(conversation_id)) == [("customer", "취소해 주세요"), ("bot", "취소할까요?")]
+    other = chat.start_conversation(1)  # ids are unique per conversation only
+    chat.rasa.answers.append([{"text": "네"}])
+    assert texts(say(chat, other, "취소해 주세요", client_id="client-0001")["replies"]) == [("bot", "네")]
+
+
+def test_a_retry_while_the_first_attempt_runs_waits_for_it(chat):
+    conversation_id = chat.start_conversation(1)
+    chat.rasa.delay = 0.2
+    chat.rasa.answers.append([{"text": "주문을 취소했어요."}])
+
+    async def both():
+        first = asyncio.ensure_future(chat.customer_says(conversation_id, "네", client_id="client-0002"))
+        await asyncio.sleep(0.05)
+        second = await chat.customer_says(conversation_id, "네", client_id="client-0002")
+        return await first, second
+
+    first, second = asyncio.run(both())
+    assert first == second and texts(first["replies"]) == [("bot", "주문을 취소했어요.")]
+    assert len(chat.rasa.sent) == 1
+    assert customer_rows(chat, conversation_id) == [("네", "client-0002", True)]
+
+
+def test_a_turn_goes_on_when_the_caller_hangs_up(chat):
+    conversation_id = chat.start_conversation(1)
+    chat.rasa.delay = 0.2
+    chat.rasa.answers.append([{"text": "주문을 취소했어요."}])
+
+    async def hang_up():
+        caller = asyncio.ensure_future(chat.customer_says(conversation_id, "네", client_id="client-0003"))
+        await asyncio.sleep(0.05)
+        caller.cancel()  # the web server cancels a request whose client went away
+        await asyncio.sleep(0.4)
+        return await chat.customer_says(conversation_id, "네", client_id="client-0003")
+
+    result = asyncio.run(hang_up())
+    assert texts(result["replies"]) == [("bot", "주문을 취소했어요.")] and len(chat.rasa.sent) == 1
 
 
 def test_a_handoff_payload_goes_to_the_desk_and_is_not_shown(chat):
@@ -157,8 +249,10 @@ def test_a_handoff_payload_goes_to_the_desk_and_is_not_shown(chat):
         assert s.get(Conversation, conversation_id) is not None
 
 
-def test_empty_answers_are_not_stored(chat):
+def test_empty_answers_are_not_stored_and_nothing_said_is_a_failure(chat):
     conversation_id = chat.start_conversation(1)
     chat.rasa.answers.append([{"text": ""}, {"image": "https://example.invalid/x.png"}])
-    assert say(chat, conversation_id, "사진")["replies"] == []
-    assert texts(chat.messages_after(conversation_id)) == [("customer", "사진")]
+    assert texts(say(chat, conversation_id, "사진")["replies"]) == [("bot", BOT_DOWN)]
+    assert texts(chat.messages_after(conversation_id)) == [("customer", "사진"), ("bot", BOT_DOWN)]
+    chat.rasa.answers.append([{"text": ""}, {"text": "사진은 보낼 수 없어요."}])
+    assert texts(say(chat, conversation_id, "사진")["replies"]) == [("bot", "사진은 보낼 수 없어요.")]

@@ -33,9 +33,16 @@ def test_migrations_match_the_models(db_url):
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []
-        assert context.get_current_revision() == "0002"
+        assert context.get_current_revision() == "0003_f2"
     tables = set(inspect(engine).get_table_names())
     assert {t.name for t in metadata.sorted_tables} <= tables
+
+
+def test_upgrade_creates_the_folder_of_a_sqlite_database(tmp_path):
+    """A fresh clone has no var/: `python -m bot run` failed with "unable to open database file"."""
+    path = tmp_path / "fresh" / "var" / "shop.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    assert path.exists() and "messages" in inspect(get_engine(f"sqlite:///{path}")).get_table_names()
 
 
 def test_downgrade_and_upgrade_again(new_db_url):

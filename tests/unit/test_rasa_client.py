@@ -61,3 +61,32 @@ def test_an_instance_answering_with_an_error_is_unavailable():
             await broken.cleanup()
 
     asyncio.run(scenario())
+
+
+def test_a_message_id_is_sent_and_a_rewind_leaves_the_tracker_listening():
+    async def scenario():
+        bodies: list = []
+
+        async def record(request: web.Request) -> web.Response:
+            bodies.append((request.path, request.query.get("token"), await request.json()))
+            return web.json_response([] if "webhook" in request.path else {})
+
+        app = web.Application()
+        app.router.add_post("/webhooks/rest/webhook", record)
+        app.router.add_post("/conversations/{sender}/tracker/events", record)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        client = RasaClient(url_of(runner), token="t")
+        try:
+            await client.send("c1", "네", {"customer_id": 1}, message_id="m42")
+            await client.rewind("c1")
+        finally:
+            await client.close()
+            await runner.cleanup()
+        assert bodies[0] == ("/webhooks/rest/webhook", None, {"sender": "c1", "message": "네",
+                                                              "metadata": {"customer_id": 1}, "message_id": "m42"})
+        assert bodies[1] == ("/conversations/c1/tracker/events", "t",
+                             [{"event": "rewind"}, {"event": "action", "name": "action_listen"}])
+
+    asyncio.run(scenario())

@@ -14,6 +14,20 @@ const DEFAULT_MESSAGES = {
 const SERVER_ERROR = '서버에 문제가 생겼어요. 잠시 후 다시 시도해 주세요.';
 const TIMEOUT_ERROR = '서버 응답이 늦어지고 있어요. 잠시 후 다시 시도해 주세요.';
 
+/** A new id for one outgoing message: the server stores and answers a message once per id, so a
+ *  retry with the same id (after a timeout, a dropped connection or a server restart) is safe. */
+export function newClientId() {
+  if (globalThis.crypto && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes); // randomUUID needs a secure context; this does not
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Worth sending again as is: the server could not be reached or was restarting. */
+export function isTransient(err) {
+  return err instanceof ApiError && (err.status === 0 || err.status === 502 || err.status === 503 || err.status === 504);
+}
+
 export class ApiError extends Error {
   constructor(message, status, data) {
     super(message);

@@ -5,6 +5,7 @@ import { h, append, clear, isSendKey, autoGrow } from './dom.js';
 import { ReconnectingSocket, wsUrl } from './realtime.js';
 import { Timeline } from './timeline.js';
 import { renderMessage, normalizeMessage, isMessage, disableButtons } from './message-view.js';
+import { newClientId, isTransient } from './api.js';
 
 const MESSAGES_PATH = '/api/conversation/messages';
 const MAX_LENGTH = 1000;
@@ -13,6 +14,9 @@ const TYPING_TIMEOUT_MS = 25000;
 const OFFLINE_NOTICE_DELAY_MS = 1500;
 const NEAR_BOTTOM_PX = 80;
 const MOBILE_QUERY = '(max-width: 480px)';
+// A send that could not reach the server is sent again by itself, with the same client id
+// (the server answers it once), after these pauses; then the customer gets a retry button.
+const RESEND_DELAYS_MS = [1000, 2000, 4000, 8000, 15000];
 
 /** Elements: launcher, unread, panel, close, status, notice, list, hint, typing, form, input, send, counter. */
 export class ChatWidget {
@@ -20,7 +24,7 @@ export class ChatWidget {
     this.api = api;
     this.els = els;
     this.timeline = new Timeline(els.list, (m) => this.renderOne(m), { anchor: els.typing });
-    this.pendings = new Set(); // {text, payload, node, state: 'sending'|'sent'|'failed'|'done', error}
+    this.pendings = new Set(); // {text, payload, clientId, node, state: 'sending'|'sent'|'failed'|'done', error}
     this.socket = null;
     this.generation = 0;
     this.mode = 'bot';
@@ -277,7 +281,7 @@ export class ChatWidget {
   }
 
   add(message, { live, entry = null }) {
-    const pending = entry || (message.sender === 'customer' ? this.findPending(message.text) : null);
+    const pending = entry || (message.sender === 'customer' ? this.findPending(message) : null);
     let node;
     if (pending) {
       pending.state = 'done';
@@ -330,7 +334,7 @@ export class ChatWidget {
   }
 
   send(text, payload) {
-    const entry = { text, payload, node: null, state: 'sending', error: null };
+    const entry = { text, payload, clientId: newClientId(), node: null, state: 'sending', error: null };
     entry.node = h('div', { class: 'msg msg--customer is-pending', dataset: { sender: 'customer' } });
     this.pendings.add(entry);
     this.timeline.addPending(entry.node);
@@ -339,31 +343,48 @@ export class ChatWidget {
     this.scrollToBottom();
   }
 
+  /** Send one message; a transient failure is retried with the same client id, so the
+   *  server stores and answers it once however many attempts reach it. */
   async post(entry) {
     const generation = this.generation;
     entry.state = 'sending';
     this.paintPending(entry);
     if (this.mode === 'bot') this.setTyping(true);
-    const body = entry.payload !== undefined && entry.payload !== null ? { text: entry.text, payload: entry.payload } : { text: entry.text };
-    try {
-      const data = await this.api.post(MESSAGES_PATH, body);
-      if (generation !== this.generation) return;
-      if (this.historyFailed) {
-        // The server is back but we never got the history: start over from the server's copy.
-        this.load({ keepFailed: true });
+    const body = { text: entry.text, client_id: entry.clientId };
+    if (entry.payload !== undefined && entry.payload !== null) body.payload = entry.payload;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const data = await this.api.post(MESSAGES_PATH, body);
+        if (generation !== this.generation) return;
+        if (this.historyFailed) {
+          // The server is back but we never got the history: start over from the server's copy.
+          this.load({ keepFailed: true });
+          return;
+        }
+        if (entry.state !== 'done') {
+          if (isMessage(data.message)) this.receive(data.message, entry);
+          else this.markSent(entry);
+        }
+        if (Array.isArray(data.replies)) data.replies.forEach((reply) => this.receive(reply));
+        return;
+      } catch (err) {
+        if (generation !== this.generation) return;
+        if (isTransient(err) && attempt < RESEND_DELAYS_MS.length) {
+          if (entry.state !== 'done') {
+            entry.state = 'resending';
+            this.paintPending(entry);
+          }
+          await new Promise((resolve) => setTimeout(resolve, RESEND_DELAYS_MS[attempt]));
+          if (generation !== this.generation) return;
+          continue;
+        }
+        if (entry.state === 'done') return;
+        entry.state = 'failed';
+        entry.error = err.message;
+        this.paintPending(entry);
+        this.setTyping(false);
         return;
       }
-      if (entry.state !== 'done') {
-        if (isMessage(data.message)) this.receive(data.message, entry);
-        else this.markSent(entry);
-      }
-      if (Array.isArray(data.replies)) data.replies.forEach((reply) => this.receive(reply));
-    } catch (err) {
-      if (generation !== this.generation || entry.state === 'done') return;
-      entry.state = 'failed';
-      entry.error = err.message;
-      this.paintPending(entry);
-      this.setTyping(false);
     }
   }
 
@@ -372,9 +393,13 @@ export class ChatWidget {
     this.paintPending(entry);
   }
 
-  findPending(text) {
+  /** The pending entry a stored customer message resolves: by client id, else by text. */
+  findPending(message) {
     for (const entry of this.pendings) {
-      if (entry.text === text.trim()) return entry;
+      if (message.client_id && entry.clientId === message.client_id) return entry;
+    }
+    for (const entry of this.pendings) {
+      if (!message.client_id && entry.text === message.text.trim()) return entry;
     }
     return null;
   }
@@ -396,7 +421,8 @@ export class ChatWidget {
           title: entry.error || '',
           onclick: () => this.post(entry),
         }, '전송 실패 · 다시 보내기')
-      : h('span', { class: 'msg-state' }, entry.state === 'sending' ? '전송 중' : '');
+      : h('span', { class: 'msg-state' },
+          entry.state === 'sending' ? '전송 중' : entry.state === 'resending' ? '연결 중 · 다시 보내는 중' : '');
     node.append(h('div', { class: 'msg-row' },
       h('div', { class: 'msg-bubble' }, h('div', { class: 'msg-text' }, entry.text)),
       side));
