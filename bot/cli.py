@@ -65,6 +65,8 @@ def cmd_run(args: argparse.Namespace) -> None:
         raise SystemExit("several Rasa instances need a shared tracker store and lock store: "
                          "set TRACKER_STORE_URL (PostgreSQL) and REDIS_URL")
     rasa_ports = [args.rasa_port + i for i in range(args.rasa_instances)]
+    if args.production:  # start_stack gives the gateway DEMO_MODE=1 unless the environment says otherwise
+        os.environ["DEMO_MODE"] = "0"
     procs = start_stack(args.port, rasa_ports, args.action_port, args.model)
     print(f"""
   모두의마켓 chatbot is running.
@@ -119,6 +121,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                      help="Rasa servers behind the gateway (needs TRACKER_STORE_URL and REDIS_URL)")
     run.add_argument("--action-port", type=int, default=5055)
     run.add_argument("--model", default=str(ROOT / "models"))
+    run.add_argument("--production", action="store_true",
+                     help="no demo bar: customers are identified by the shop's signed token (IDENTITY_SECRET)")
     run.set_defaults(func=cmd_run)
     gateway = sub.add_parser("gateway")
     gateway.add_argument("--port", type=int, default=0)

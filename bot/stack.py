@@ -99,7 +99,8 @@ def start_stack(gateway_port: int, rasa_port: Union[int, List[int]], action_port
         procs += rasas
         gateway = start("gateway", [python, "-m", "bot", "gateway", "--port", str(gateway_port)],
                         {"RASA_URL": ",".join(f"http://127.0.0.1:{p}" for p in rasa_ports),
-                         "RASA_TOKEN": settings.rasa_token})
+                         "RASA_TOKEN": settings.rasa_token,
+                         "DEMO_MODE": env.get("DEMO_MODE", "1")})  # the demo bar, unless told otherwise
         procs.append(gateway)
         wait_for(f"http://127.0.0.1:{action_port}/health", actions, "action server", 120)
         wait_for(f"http://127.0.0.1:{gateway_port}/health", gateway, "gateway", 60)
