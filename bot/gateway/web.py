@@ -6,7 +6,8 @@
 Whatever comes from outside is checked here once, before any route sees it: bodies are strict
 JSON (UTF-8, no NaN, no duplicate keys, bounded size and depth, every string storable), numbers
 that name rows are integers within the database's range (a JSON `true` is not the id 1), path
-ids out of that range are simply not found, and the media type is parsed, not searched.
+ids out of that range are simply not found, headers the gateway reads must be UTF-8, and the
+media type is parsed, not searched.
 """
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ class TooLarge(BadRequest):
 
 STATUSES: Dict[Type[Exception], int] = {BadRequest: 400, TooLarge: 413, Forbidden: 403, NotFound: 404,
                                         Refused: 409}
+TEXT_HEADERS = ("authorization", "cookie", "origin", "host", "content-type")  # the ones the gateway reads
 SANIC_MESSAGES = {404: "요청한 주소를 찾을 수 없어요.", 405: "지원하지 않는 요청 방식이에요.", 413: TOO_LARGE}
 
 
@@ -66,6 +68,14 @@ def register_errors(app: Sanic) -> None:
     async def crashes(request: Request, exc: Exception):
         log.exception("unhandled error on %s", request.path)
         return error(500, "일시적인 오류가 발생했어요. 잠시 후 다시 시도해 주세요.")
+
+    @app.middleware("request")
+    async def readable_headers(request: Request):
+        """Header bytes that are not UTF-8 reach the routes as lone surrogates: refused here."""
+        for name in TEXT_HEADERS:
+            for value in request.headers.getall(name, []):
+                if not encodable(value):
+                    raise BadRequest(BAD_JSON)
 
     @app.middleware("request")
     async def path_ids(request: Request):
@@ -135,12 +145,16 @@ def check_values(data: Any) -> None:
             raise BadRequest(BAD_JSON)
 
 
-def check_text(text: str) -> str:
+def encodable(text: str) -> bool:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise BadRequest(BAD_TEXT)
-    if "\x00" in text:
+        return False
+    return True
+
+
+def check_text(text: str) -> str:
+    if not encodable(text) or "\x00" in text:
         raise BadRequest(BAD_TEXT)
     return text
 

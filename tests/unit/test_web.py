@@ -144,6 +144,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+async def raw_get(port: int, path: str, header: bytes) -> tuple:
+    """GET with one header sent as raw bytes (HTTP clients refuse to send these)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n".encode() + header + b"\r\n\r\n")
+    await writer.drain()
+    raw = await reader.read()
+    writer.close()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body)
+
+
 def serve(calls):
     """A tiny app with the gateway's error mapping; returns (status, json) for each (method, path, body)."""
     async def scenario():
@@ -170,7 +181,10 @@ def serve(calls):
         answers = []
         try:
             async with aiohttp.ClientSession() as http:
-                for method, path, body in calls:
+                for method, path, body, *raw_headers in calls:
+                    if raw_headers:
+                        answers.append(await raw_get(port, path, raw_headers[0]))
+                        continue
                     headers = {"Content-Type": "application/json"} if body is not None else {}
                     async with http.request(method, f"http://127.0.0.1:{port}{path}", data=body,
                                             headers=headers) as resp:
@@ -196,6 +210,8 @@ def test_bad_input_becomes_a_4xx_with_a_korean_message_never_a_500(monkeypatch):
         ("POST", "/echo", b"x" * (MAX_BODY + 1)),
         ("GET", "/echo", None),
         ("GET", "/nowhere", None),
+        ("GET", "/things/1", None, b"Authorization: Bearer \xff\xfe"),  # not UTF-8
+        ("GET", "/things/1", None, b"Cookie: modu_chat=\xed\xa0\x80.x"),  # a surrogate's bytes
         ("GET", f"/things/{MAX_ID}", None),
         ("GET", "/after?after=12", None),
     ]
@@ -212,6 +228,8 @@ def test_bad_input_becomes_a_4xx_with_a_korean_message_never_a_500(monkeypatch):
         (413, {"error": TOO_LARGE}),
         (405, {"error": "지원하지 않는 요청 방식이에요."}),
         (404, {"error": "요청한 주소를 찾을 수 없어요."}),
+        (400, {"error": BAD_JSON}),
+        (400, {"error": BAD_JSON}),
         (200, {"id": MAX_ID}),
         (200, {"after": 12}),
     ]
