@@ -110,21 +110,22 @@ def register(app: Sanic, settings: Settings, chat: Chat) -> None:
         token = json_body(request).get("token")
         current = current_conversation(request)
         bound = customer_of(current)
-        if token is None or token == "":
-            if current is not None and bound is None:
-                return response.json(me(current))
+
+        def as_guest(refusal: Optional[str] = None):
+            if current is not None and bound is None:  # already a guest: stays in that conversation
+                return error(401, refusal) if refusal else response.json(me(current))
             conversation_id = chat.start_conversation(None)
-            return with_cookie(response.json(me(conversation_id)), conversation_id)
+            return with_cookie(error(401, refusal) if refusal else response.json(me(conversation_id)), conversation_id)
+
+        if token is None or token == "":
+            return as_guest()
         try:
             customer_id = identity.verify(settings.identity_secret, token)
             with session_scope(url) as session:
                 if session.get(Customer, customer_id) is None:
                     raise IdentityError(UNKNOWN_CUSTOMER)
         except IdentityError as exc:
-            if current is not None and bound is None:
-                return error(401, str(exc))
-            conversation_id = chat.start_conversation(None)
-            return with_cookie(error(401, str(exc)), conversation_id)
+            return as_guest(str(exc))
         if current is not None and bound == customer_id:
             return response.json(me(current))
         conversation_id = chat.start_conversation(customer_id)

@@ -64,6 +64,7 @@ def test_the_shop_s_signed_token_identifies_the_customer_in_the_widget(stack, sh
     shop_page_with(page, shop, sign(IDENTITY_SECRET, customer_id, int(time.time()) + 600))
     page.goto(shop + "/")
     page.click("#chat-launcher")
+    page.wait_for_selector("#chat-hint", state="visible")  # the identified conversation is loaded
     ask(page, f"{order_id} 배송조회요")
     page.wait_for_function(MESSAGE_WITH.format(sel=".msg[data-sender=bot] .msg-text", text=tracking), timeout=30000)
     assert page.locator("#demo-bar").is_hidden()

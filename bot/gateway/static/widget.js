@@ -39,9 +39,12 @@ async function main() {
     (me) => {
       widget.start(me);
     });
+  const input = byId('chat-input');
+  input.disabled = true; // nothing typed may go to the session that identify is about to replace
   let me = await login.init();
   let refused = null;
   if (me && !me.demo) me = await identify(api, (message) => { refused = message; });
+  input.disabled = false;
   await widget.start(me);
   if (refused) widget.showNotice(refused, { kind: 'error' });
 }
