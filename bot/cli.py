@@ -83,6 +83,8 @@ def run_supervised(args: argparse.Namespace, stopping) -> None:
         return
     print("starting the action server, the Rasa server and the gateway (Rasa takes about 30 s)...", flush=True)
     rasa_ports = [args.rasa_port + i for i in range(args.rasa_instances)]
+    if args.production:  # start_stack gives the gateway DEMO_MODE=1 unless the environment says otherwise
+        os.environ["DEMO_MODE"] = "0"
     try:
         supervisor = start_stack(args.port, rasa_ports, args.action_port, args.model, stopping=stopping)
     except Stopped:
@@ -134,6 +136,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                      help="Rasa servers behind the gateway (needs TRACKER_STORE_URL and REDIS_URL)")
     run.add_argument("--action-port", type=int, default=5055)
     run.add_argument("--model", default=str(ROOT / "models"))
+    run.add_argument("--production", action="store_true",
+                     help="no demo bar: customers are identified by the shop's signed token (IDENTITY_SECRET)")
     run.set_defaults(func=cmd_run)
     gateway = sub.add_parser("gateway")
     gateway.add_argument("--port", type=int, default=0)

@@ -5,6 +5,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Tuple
 
 from bot.db import ROOT, VAR, database_url
 
@@ -54,6 +55,16 @@ class Settings:
     staff_session_hours: int = field(default_factory=lambda: int(os.environ.get("STAFF_SESSION_HOURS", "8")))
     max_message_chars: int = 1000
     secure_cookies: bool = field(default_factory=lambda: os.environ.get("SECURE_COOKIES", "") == "1")
+    # Demo mode: the shop page's demo bar picks any customer (`POST /api/login {customer_id}`).
+    # `python -m bot run` (and so `make run`), the tests and the benchmark turn it on; off, a
+    # customer is known only by a token the shop's backend signs (bot.gateway.identity).
+    demo_mode: bool = field(default_factory=lambda: os.environ.get("DEMO_MODE", "") == "1")
+    # Shared with the shop's backend, which signs its logged-in customer for the widget; empty:
+    # nobody can be identified (production then serves guests only).
+    identity_secret: str = field(default_factory=lambda: os.environ.get("IDENTITY_SECRET", ""))
+    # Pages besides the gateway's own that may open its websockets, e.g. "https://shop.example.com".
+    allowed_origins: Tuple[str, ...] = field(default_factory=lambda: tuple(
+        o.strip() for o in os.environ.get("ALLOWED_ORIGINS", "").split(",") if o.strip()))
 
     @property
     def static_dir(self) -> Path:

@@ -270,7 +270,8 @@ def stack_children(gateway_port: int, rasa_ports: List[int], action_port: int, m
                               f"http://127.0.0.1:{port}/status?token={rasa_token}", 300))
     children.append(child("gateway", [python, "-m", "bot", "gateway", "--port", str(gateway_port)],
                           {"RASA_URL": ",".join(f"http://127.0.0.1:{p}" for p in rasa_ports),
-                           "RASA_TOKEN": rasa_token},
+                           "RASA_TOKEN": rasa_token,
+                           "DEMO_MODE": env.get("DEMO_MODE", "1")},  # the demo bar, unless told otherwise
                           f"http://127.0.0.1:{gateway_port}/health", 60))
     return children
 

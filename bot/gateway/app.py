@@ -5,6 +5,10 @@ own modules: the customer side (bot.gateway.customer_api: the shop page's widget
 its websocket), the staff side (bot.gateway.staff_api: the console API and its websocket)
 and the inbound help-desk API for the webhook hook (bot.gateway.hook_api). Errors become
 HTTP statuses in one place, bot.gateway.web.register_errors.
+
+The websockets carry the cookie's conversation and the staff's tickets, so a page on another
+site must not open them: the handshake is refused (403, before any socket exists, as RFC 6455
+section 4.2.2 advises) unless the page is the gateway's own or one of Settings.allowed_origins.
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from bot.conversation.rasa_client import RasaClient
 from bot.conversation.service import Chat
 from bot.db import session_scope
 from bot.gateway import customer_api, hook_api, staff_api
-from bot.gateway.web import register_errors
+from bot.gateway.web import MAX_BODY, error, origin_allowed, register_errors
 from bot.handoff.desk import Desk
 from bot.handoff.hooks import make_hook
 
@@ -40,7 +44,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "modu_gateway") 
     settings = settings or Settings()
     app = Sanic(name)
     app.config.WEBSOCKET_PING_INTERVAL = 20
-    app.config.REQUEST_MAX_SIZE = 64 * 1024
+    app.config.REQUEST_MAX_SIZE = MAX_BODY
     broker = Broker()
     chat = Chat(url=settings.database_url, rasa=RasaClient(settings.rasa_url, settings.rasa_token),
                 broker=broker, max_chars=settings.max_message_chars)
@@ -51,6 +55,14 @@ def create_app(settings: Optional[Settings] = None, name: str = "modu_gateway") 
 
     app.static("/static", str(settings.static_dir))
     register_errors(app)
+
+    @app.middleware("request")
+    async def websocket_origin(request: Request):
+        route = request.route
+        if route is not None and getattr(route.ctx, "websocket", False) and not origin_allowed(
+                request.headers.get("origin"), request.headers.get("host"), settings.allowed_origins):
+            log.warning("websocket from a foreign origin refused: %s", request.headers.get("origin"))
+            return error(403, "허용되지 않은 페이지에서 연결할 수 없어요.")
 
     @app.middleware("response")
     async def headers(request: Request, resp) -> None:

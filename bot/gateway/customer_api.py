@@ -1,7 +1,14 @@
-"""The customer side of the gateway: the demo login, the conversation API and its websocket.
+"""The customer side of the gateway: who the customer is, the conversation API and its websocket.
 
 A customer is known by the signed conversation cookie (bot.gateway.auth); every route
-works on the conversation that cookie names.
+works on the conversation that cookie names. Which customer a conversation belongs to is
+set in one of two ways:
+- demo mode (Settings.demo_mode): the shop page's demo bar picks any customer,
+  `POST /api/login {customer_id}`, or a guest, `POST /api/logout`;
+- production: the shop's backend signs its logged-in customer (bot.gateway.identity) and the
+  widget hands the token to `POST /api/identify {token}` (no token: a guest).
+A different identity always starts a new conversation, so nothing said or verified as one
+person (a guest's order looked up by phone digits, say) is seen as another.
 """
 from __future__ import annotations
 
@@ -16,11 +23,14 @@ from bot.config import Settings
 from bot.conversation.models import Conversation
 from bot.conversation.service import MODE_LABELS, Chat, conversation_channel, status_frame
 from bot.db import session_scope
-from bot.gateway import auth
-from bot.gateway.web import error, int_arg, json_body, pump
+from bot.gateway import auth, identity
+from bot.gateway.identity import IdentityError
+from bot.gateway.web import BadRequest, error, int_arg, is_id, json_body, pump
 from bot.shop.models import Customer
 
 NO_CONVERSATION = "대화를 찾을 수 없어요. 페이지를 새로고침해 주세요."
+DEMO_ONLY = "데모 모드에서만 고객을 고를 수 있어요. 쇼핑몰에 로그인해 주세요."
+UNKNOWN_CUSTOMER = "회원 정보를 찾을 수 없어요. 쇼핑몰에 다시 로그인해 주세요."
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
@@ -53,10 +63,17 @@ def register(app: Sanic, settings: Settings, chat: Chat) -> None:
             conv = session.get(Conversation, conversation_id)
             customer = session.get(Customer, conv.customer_id) if conv.customer_id else None
             return {"customer": {"id": customer.id, "name": customer.name} if customer else None,
-                    "conversation_id": conversation_id, "mode": conv.mode, "mode_label": MODE_LABELS[conv.mode]}
+                    "conversation_id": conversation_id, "mode": conv.mode, "mode_label": MODE_LABELS[conv.mode],
+                    "demo": settings.demo_mode}
+
+    def customer_of(conversation_id: Optional[str]) -> Optional[int]:
+        conv = chat.conversation(conversation_id) if conversation_id else None
+        return conv.customer_id if conv else None
 
     @app.get("/api/demo/customers")
     async def demo_customers(request: Request):
+        if not settings.demo_mode:
+            return error(403, DEMO_ONLY)
         with session_scope(url) as session:
             rows = session.execute(select(Customer).order_by(Customer.id)).scalars().all()
             return response.json({"customers": [{"id": c.id, "name": c.name} for c in rows]})
@@ -71,9 +88,13 @@ def register(app: Sanic, settings: Settings, chat: Chat) -> None:
 
     @app.post("/api/login")
     async def login(request: Request):
+        """Demo mode only: become any customer (the demo bar)."""
+        if not settings.demo_mode:
+            return error(403, DEMO_ONLY)
         body = json_body(request)
+        customer_id = body.get("customer_id")
         with session_scope(url) as session:
-            customer = session.get(Customer, body.get("customer_id")) if isinstance(body.get("customer_id"), int) else None
+            customer = session.get(Customer, customer_id) if is_id(customer_id) else None
         if customer is None:
             return error(400, "고객을 선택해 주세요.")
         conversation_id = chat.start_conversation(customer.id)  # a new identity never sees the old chat
@@ -81,7 +102,40 @@ def register(app: Sanic, settings: Settings, chat: Chat) -> None:
 
     @app.post("/api/logout")
     async def logout(request: Request):
+        json_body(request)  # JSON only: a cross-site form cannot post here
         conversation_id = chat.start_conversation(None)
+        return with_cookie(response.json(me(conversation_id)), conversation_id)
+
+    @app.post("/api/identify")
+    async def identify(request: Request):
+        """The shop's signed customer, `{token}`, or a guest, `{token: null}`.
+
+        The same customer as the current conversation's keeps it (a reload, another page); any
+        other identity gets a new conversation. A token that does not verify is refused (401)
+        and the browser is left a guest, never the customer it was before.
+        """
+        token = json_body(request).get("token")
+        current = current_conversation(request)
+        bound = customer_of(current)
+
+        def as_guest(refusal: Optional[str] = None):
+            if current is not None and bound is None:  # already a guest: stays in that conversation
+                return error(401, refusal) if refusal else response.json(me(current))
+            conversation_id = chat.start_conversation(None)
+            return with_cookie(error(401, refusal) if refusal else response.json(me(conversation_id)), conversation_id)
+
+        if token is None or token == "":
+            return as_guest()
+        try:
+            customer_id = identity.verify(settings.identity_secret, token)
+            with session_scope(url) as session:
+                if session.get(Customer, customer_id) is None:
+                    raise IdentityError(UNKNOWN_CUSTOMER)
+        except IdentityError as exc:
+            return as_guest(str(exc))
+        if current is not None and bound == customer_id:
+            return response.json(me(current))
+        conversation_id = chat.start_conversation(customer_id)
         return with_cookie(response.json(me(conversation_id)), conversation_id)
 
     @app.get("/api/conversation/messages")
@@ -116,7 +170,11 @@ def register(app: Sanic, settings: Settings, chat: Chat) -> None:
         if conversation_id is None:
             await ws.close(code=4401, reason="unauthorized")
             return
-        after = int_arg(request.args.get("after"), 0)
+        try:
+            after = int_arg(request.args.get("after"), 0)
+        except BadRequest:
+            await ws.close(code=4400, reason="bad after")
+            return
         channel = conversation_channel(conversation_id)
         queue = chat.broker.subscribe(channel)
         try:

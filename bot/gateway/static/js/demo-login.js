@@ -1,11 +1,13 @@
 // Demo login bar of the shop page: pick a demo customer or browse as a guest.
+// Shown only when the gateway runs in demo mode (GET /api/me says `demo: true`); otherwise the
+// shop identifies its customer itself (js/identity.js) and nobody can pick another.
 
 import { h, clear } from './dom.js';
 
 const GUEST_VALUE = '';
 
 export class DemoLogin {
-  /** els: select, status. onChange(me) is called after the session switched. */
+  /** els: bar, select, status. onChange(me) is called after the session switched. */
   constructor(api, els, onChange) {
     this.api = api;
     this.els = els;
@@ -15,22 +17,27 @@ export class DemoLogin {
     els.select.addEventListener('change', () => this.switchTo(els.select.value));
   }
 
-  /** Load demo customers and the current session; resolves to GET /api/me (or null). */
+  /** Load the current session and, in demo mode, the demo customers; resolves to GET /api/me (or null). */
   async init() {
     this.setStatus('로그인 정보를 확인하고 있어요…');
-    const [customers, me] = await Promise.allSettled([
-      this.api.get('/api/demo/customers'),
-      this.api.get('/api/me'),
-    ]);
-    this.fillOptions(customers.status === 'fulfilled' ? customers.value.customers : []);
-    if (me.status === 'rejected') {
-      this.setStatus('서버에 연결할 수 없어요. 잠시 후 새로고침해 주세요.', true);
-      this.els.select.disabled = true;
-      return null;
+    let me;
+    try {
+      me = await this.api.get('/api/me');
+    } catch {
+      return null; // the widget tells the customer that the server cannot be reached
     }
-    if (customers.status === 'rejected') this.setStatus('데모 고객 목록을 불러오지 못했어요.', true);
-    this.showSession(me.value);
-    return me.value;
+    if (!me.demo) return me; // production: the shop identifies its customer, the bar stays hidden
+    this.els.bar.hidden = false;
+    let customers = null;
+    try {
+      customers = (await this.api.get('/api/demo/customers')).customers;
+    } catch {
+      /* the status below says so */
+    }
+    this.fillOptions(customers || []);
+    this.showSession(me);
+    if (!customers) this.setStatus('데모 고객 목록을 불러오지 못했어요.', true);
+    return me;
   }
 
   fillOptions(customers) {
