@@ -10,6 +10,7 @@ import asyncio
 import logging
 import uuid
 import weakref
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Protocol
 
@@ -33,6 +34,9 @@ def conversation_channel(conversation_id: str) -> str:
 
 
 STAFF_CHANNEL = "staff"
+# The gateway's key for the client address of the request being served (an HMAC of the IP,
+# bot.gateway.auth.client_key): set by the route, sent to Rasa as message metadata.
+CLIENT_KEY: ContextVar[Optional[str]] = ContextVar("client_key", default=None)
 
 
 class HandoffSink(Protocol):
@@ -124,6 +128,8 @@ class Chat:
 
     async def _ask_bot(self, conv: Conversation, text: str) -> List[dict]:
         metadata: Dict[str, Any] = {"customer_id": conv.customer_id} if conv.customer_id else {"guest": True}
+        if CLIENT_KEY.get():
+            metadata["client"] = CLIENT_KEY.get()
         self.typing(conv.id, True)
         try:
             answers = await self.rasa.send(conv.id, text, metadata)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.conversation.models import Conversation
-from bot.conversation.service import MODE_LABELS, Chat, conversation_channel, status_frame
+from bot.conversation.service import CLIENT_KEY, MODE_LABELS, Chat, conversation_channel, status_frame
 from bot.db import session_scope
 from bot.gateway import auth
 from bot.gateway.web import error, int_arg, json_body, pump
@@ -96,6 +96,7 @@ def register(app: Sanic, settings: Settings, chat: Chat) -> None:
             return error(400, "메시지를 입력해 주세요.")
         if len(text) > 10 * settings.max_message_chars:
             return error(413, f"메시지가 너무 길어요. {settings.max_message_chars:,}자 이내로 보내 주세요.")
+        CLIENT_KEY.set(auth.client_key(settings.secret_key, request.remote_addr or request.ip))
         result = await chat.customer_says(conversation_id, text.strip(),
                                           payload if isinstance(payload, str) else None)
         return response.json(result)
