@@ -27,7 +27,7 @@ from bot.db import session_scope
 from bot.gateway.passwords import hash_password
 from bot.handoff.hooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from bot.handoff.models import StaffUser
-from bot.shop.models import Order, Status
+from bot.shop.models import Status
 from tests.fixtures import find_orders
 from tests.stack import WEBHOOK_SECRET, text_of
 
