@@ -2,14 +2,16 @@
 
 Logged-in customers see only their own orders; with several candidates and no
 order number the recent ones are offered as buttons. Guests prove an order with
-its number and the orderer's phone digits; a wrong pair reveals nothing, and five
-failures lock guest lookups of the conversation for ten minutes.
+its number and the orderer's phone digits; a wrong pair reveals nothing. Failures are
+counted per conversation, per order number, per client address and for everyone
+(bot.shop.repo.GUEST_RULES); a locked scope refuses before any check is made.
 """
 from __future__ import annotations
 
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import List, Optional
 
 from rasa_sdk import Tracker
@@ -87,16 +89,15 @@ def _guest_order(
     events: List[EventType],
 ) -> Lookup:
     now = utcnow()
-    conversation = tracker.sender_id
-    locked_until = repo.guest_locked_until(session, conversation, now)
-    if locked_until is not None:
-        minutes = max(1, math.ceil((locked_until - now).total_seconds() / 60))
-        dispatcher.utter_message(response="utter_guest_locked", minutes=minutes)
-        return Lookup(events=events)
-
+    conversation, client = tracker.sender_id, client_key(tracker)
     verified = tracker.get_slot("verified_order")
     if verified and given in (None, verified):
         return Lookup(repo.get_order(session, verified), events + [SlotSet("order_id", verified)])
+
+    locked_until = repo.guest_locked_until(session, conversation, now, client, given)
+    if locked_until is not None:
+        _say_locked(dispatcher, locked_until, now)
+        return Lookup(events=events + [SlotSet("order_id", None), SlotSet("phone_last4", None)])
     if not given:
         dispatcher.utter_message(response="utter_ask_order_id")
         return Lookup(events=events)
@@ -106,15 +107,31 @@ def _guest_order(
         dispatcher.utter_message(response="utter_ask_phone_last4")
         return Lookup(events=events + [SlotSet("order_id", given)])
 
-    order = repo.order_for_guest(session, given, digits)
-    if order is None:
-        failures = repo.record_guest_failure(session, conversation, now)
-        forget = [SlotSet("order_id", None), SlotSet("phone_last4", None)]
-        if failures >= repo.GUEST_MAX_FAILURES:
-            dispatcher.utter_message(response="utter_guest_locked", minutes=repo.GUEST_LOCK_MINUTES)
-        else:
-            dispatcher.utter_message(response="utter_guest_not_found")
-        return Lookup(events=events + forget)
-    repo.clear_guest_failures(session, conversation)
-    return Lookup(order, events + [SlotSet("verified_order", order.id), SlotSet("order_id", order.id),
-                                   SlotSet("phone_last4", None)])
+    # The real check: the scopes stay locked until this transaction ends, so a parallel
+    # attempt waits for this one's failure to be counted.
+    if repo.guest_locked_until(session, conversation, now, client, given, for_update=True) is None:
+        order = repo.order_for_guest(session, given, digits)
+        if order is not None:
+            repo.clear_guest_failures(session, conversation, now)
+            return Lookup(order, events + [SlotSet("verified_order", order.id), SlotSet("order_id", order.id),
+                                           SlotSet("phone_last4", None)])
+        locked_until = repo.record_guest_failure(session, conversation, now, client, given)
+        dispatcher.utter_message(response="utter_guest_not_found")
+    else:
+        locked_until = repo.guest_locked_until(session, conversation, now, client, given)
+    if locked_until is not None:
+        _say_locked(dispatcher, locked_until, now)
+    return Lookup(events=events + [SlotSet("order_id", None), SlotSet("phone_last4", None)])
+
+
+def _say_locked(dispatcher: CollectingDispatcher, locked_until: datetime, now: datetime) -> None:
+    minutes = max(1, math.ceil((locked_until - now).total_seconds() / 60))
+    dispatcher.utter_message(response="utter_guest_locked", minutes=minutes)
+
+
+def client_key(tracker: Tracker) -> Optional[str]:
+    """The gateway's key for the client's address (an HMAC, never the address itself), read
+    from the message metadata only: never from what the customer typed."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    key = metadata.get("client")
+    return key if isinstance(key, str) and key else None

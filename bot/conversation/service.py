@@ -10,6 +10,7 @@ import asyncio
 import logging
 import uuid
 import weakref
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Protocol
 
@@ -39,6 +40,9 @@ def conversation_channel(conversation_id: str) -> str:
 
 
 STAFF_CHANNEL = "staff"
+# The gateway's key for the client address of the request being served (an HMAC of the IP,
+# bot.gateway.auth.client_key): set by the route, sent to Rasa as message metadata.
+CLIENT_KEY: ContextVar[Optional[str]] = ContextVar("client_key", default=None)
 
 
 class HandoffSink(Protocol):
@@ -194,6 +198,8 @@ class Chat:
         """The bot's replies to one message, and whether that was an answer (False: the bot
         failed, the customer was told so and offered an agent; the turn may be retried)."""
         metadata: Dict[str, Any] = {"customer_id": conv.customer_id} if conv.customer_id else {"guest": True}
+        if CLIENT_KEY.get():
+            metadata["client"] = CLIENT_KEY.get()
         self.typing(conv.id, True)
         try:
             answers = await self.rasa.send(conv.id, text, metadata, message_id=f"m{message_id}")

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.conversation.models import Conversation
-from bot.conversation.service import MODE_LABELS, Chat, conversation_channel, status_frame
+from bot.conversation.service import CLIENT_KEY, MODE_LABELS, Chat, conversation_channel, status_frame
 from bot.db import session_scope
 from bot.gateway import auth, identity
 from bot.gateway.identity import IdentityError
@@ -160,6 +160,7 @@ def register(app: Sanic, settings: Settings, chat: Chat) -> None:
         if client_id is not None and not valid_client_id(client_id):
             return error(400, "메시지 식별자가 올바르지 않아요. 페이지를 새로고침해 주세요.")
         # The same client_id again (a retry) is stored and answered once: see Chat.customer_says.
+        CLIENT_KEY.set(auth.client_key(settings.secret_key, request.remote_addr or request.ip))
         result = await chat.customer_says(conversation_id, text.strip(),
                                           payload if isinstance(payload, str) else None, client_id=client_id)
         return response.json(result)

@@ -12,8 +12,10 @@ from typing import Optional
 
 from sanic import Request, Sanic, response
 
+from bot.clock import to_kst
 from bot.config import Settings
 from bot.conversation.service import STAFF_CHANNEL
+from bot.db import utcnow
 from bot.gateway import auth
 from bot.gateway.web import error, json_body, pump
 from bot.handoff.desk import Desk, Refused
@@ -45,10 +47,17 @@ def register(app: Sanic, settings: Settings, desk: Desk) -> None:
     @app.post("/api/staff/login")
     async def staff_login(request: Request):
         body = json_body(request)
-        result = auth.staff_login(url, str(body.get("username", "")), str(body.get("password", "")),
-                                  settings.staff_session_hours)
+        now = utcnow()
+        client = auth.client_key(settings.secret_key, request.remote_addr or request.ip)
+        result = await auth.staff_login(url, str(body.get("username", "")), str(body.get("password", "")),
+                                        settings.staff_session_hours, client=client, now=now)
+        if isinstance(result, auth.Locked):
+            text = auth.LOCKED_TEXT.format(minutes=-(-result.retry_after(now) // 60),
+                                           until=f"{to_kst(result.until):%H:%M}")
+            return response.json({"error": text, "retry_after": result.retry_after(now)}, status=429,
+                                 headers={"Retry-After": str(result.retry_after(now))})
         if result is None:
-            await asyncio.sleep(0.3)  # slows guessing a little; real lockout belongs to the SSO
+            await asyncio.sleep(0.3)  # slows guessing a little more, without holding the event loop
             return error(401, "아이디 또는 비밀번호가 올바르지 않아요.")
         token, user = result
         return response.json({"token": token, "user": user})

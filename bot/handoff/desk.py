@@ -4,13 +4,20 @@ Each function checks who may do it, moves the ticket, appends to the transcript
 and pushes the change to the open websockets, all in one place.
 Staff users are `StaffIdentity` typed dicts; the bot's handoff is a `HandoffRequest`
 (both in bot.handoff.payload).
+
+Agents see whole conversations. A seller sees, here and nowhere else, only the window of
+their own ticket (from the customer message that led to the handoff to the ticket's close
+or escalation), without the bot's answers (they may be about any order), with other
+orders' numbers and other long numbers (tracking, phone, account) masked, and only the
+context about their own order: `seller_view` over HTTP and `staff_frames` on the socket.
 """
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from sqlalchemy import func, or_, select
 
@@ -21,8 +28,9 @@ from bot.db import session_scope, utcnow
 from bot.handoff import routing
 from bot.handoff.models import StaffUser, Ticket, TicketNote
 from bot.handoff.payload import HandoffRequest, StaffIdentity
+from bot.nlp.numbers import find_order_ids
 from bot.shop import repo
-from bot.shop.models import STATUS_LABELS, Claim, Customer, Order, Status
+from bot.shop.models import STATUS_LABELS, Claim, Customer, Order, Shipment, Status
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +95,8 @@ class Desk:
                 if already is not None:
                     return []
             customer = session.get(Customer, conv.customer_id) if conv.customer_id else None
+            asked = session.execute(select(func.max(Message.id)).where(
+                Message.conversation_id == conversation_id, Message.sender == "customer")).scalar()
             context = {
                 "customer": {"id": customer.id, "name": customer.name} if customer else None,
                 "guest": customer is None,
@@ -101,6 +111,7 @@ class Desk:
                 order_id=handoff.get("order_id"), claim_id=handoff.get("claim_id"), context=context,
                 created_at=now, updated_at=now,
                 deadline_at=routing.seller_deadline(now) if target == "seller" else None,
+                first_message_id=asked or 0,
             )
             session.add(ticket)
             session.flush()
@@ -158,15 +169,17 @@ class Desk:
     async def hand_back(self, ticket_id: int, user: StaffIdentity) -> dict:
         """The human is done: the bot resumes and asks if there is anything else."""
         summary, conversation_id, was_agent = self._finish(ticket_id, user, "hand_back")
+        if not was_agent:
+            self.chat.post(conversation_id, "system", "판매자 답변이 완료되었어요. 더 궁금한 점은 챗봇에게 물어봐 주세요.")
+        self._end_window(ticket_id)
         if was_agent:
             await self._resume_bot(conversation_id, greet=True)
-        else:
-            self.chat.post(conversation_id, "system", "판매자 답변이 완료되었어요. 더 궁금한 점은 챗봇에게 물어봐 주세요.")
         return summary
 
     async def close(self, ticket_id: int, user: StaffIdentity) -> dict:
         summary, conversation_id, was_agent = self._finish(ticket_id, user, "close")
         self.chat.post(conversation_id, "system", CLOSED_TEXT)
+        self._end_window(ticket_id)
         if was_agent:
             await self._resume_bot(conversation_id, greet=False)
         return summary
@@ -191,6 +204,7 @@ class Desk:
             conversation_id = ticket.conversation_id
             summary = self._summary(session, ticket)
         self.chat.post(conversation_id, user["role"], text, author=user["display_name"])
+        self._end_window(ticket_id)
         self._publish(summary)
         return summary
 
@@ -206,8 +220,9 @@ class Desk:
                 ticket.target, ticket.status, ticket.assignee_id = "agent", routing.QUEUED, None
                 ticket.escalated_at = ticket.updated_at = now
                 escalated.append((ticket.id, ticket.conversation_id, self._summary(session, ticket)))
-        for _, conversation_id, summary in escalated:
+        for ticket_id, conversation_id, summary in escalated:
             self.chat.post(conversation_id, "system", ESCALATED)
+            self._end_window(ticket_id)  # the seller's part ends here
             self._publish(summary)
         return [ticket_id for ticket_id, _, _ in escalated]
 
@@ -220,7 +235,11 @@ class Desk:
             if user["role"] == "seller":
                 query = query.where(Ticket.seller_id == user["seller_id"])
             tickets = session.execute(query.order_by(Ticket.created_at).limit(200)).scalars().all()
-            return self._summaries(session, tickets)
+            summaries = self._summaries(session, tickets)
+            if user["role"] == "seller":
+                summaries = [dict(summary, last_message=_last_customer_text(_seller_messages(session, ticket)))
+                             for summary, ticket in zip(summaries, tickets)]
+            return summaries
 
     def ticket_detail(self, ticket_id: int, user: StaffIdentity) -> dict:
         with session_scope(self.url) as session:
@@ -235,27 +254,55 @@ class Desk:
                 "notes": [{"id": n.id, "author": name, "text": n.text, "created_at": n.created_at.isoformat() + "Z"}
                           for n, name in notes],
             }
+            if user["role"] == "seller":
+                detail["messages"] = _seller_messages(session, ticket)
+                detail["context"] = _seller_context(detail["context"], ticket.order_id)
+                detail["ticket"]["last_message"] = _last_customer_text(detail["messages"])
+                return detail
             conversation_id = ticket.conversation_id
         detail["messages"] = self.chat.messages_after(conversation_id)
         return detail
 
     def staff_frames(self, user: StaffIdentity, event: dict) -> List[dict]:
         """What a staff socket receives for a broker event: agents everything, a seller only its
-        own tickets. Message events are addressed to the tickets of their conversation."""
+        own tickets, and of their conversations only the messages in the seller's window.
+        Message events are addressed to the tickets of their conversation."""
+        seller = user["role"] == "seller"
         if event["type"] == "ticket":
-            mine = user["role"] != "seller" or event["ticket"].get("seller_id") == user["seller_id"]
-            return [event] if mine else []
+            if not seller:
+                return [event]
+            if event["ticket"].get("seller_id") != user["seller_id"]:
+                return []
+            with session_scope(self.url) as session:
+                ticket = session.get(Ticket, event["ticket"]["id"])
+                last = _last_customer_text(_seller_messages(session, ticket)) if ticket else None
+            return [dict(event, ticket=dict(event["ticket"], last_message=last))]
         with session_scope(self.url) as session:
             if event["type"] == "message":
-                query = select(Ticket.id).where(Ticket.conversation_id == event["conversation_id"])
+                query = select(Ticket).where(Ticket.conversation_id == event["conversation_id"])
             else:
-                query = select(Ticket.id).where(Ticket.id == event.get("ticket_id"))
-            if user["role"] == "seller":
+                query = select(Ticket).where(Ticket.id == event.get("ticket_id"))
+            if seller:
                 query = query.where(Ticket.seller_id == user["seller_id"])
-            ticket_ids = session.execute(query.order_by(Ticket.id.desc()).limit(5)).scalars().all()
-        if event["type"] != "message":
-            return [event] if ticket_ids else []
-        return [dict(event, ticket_id=ticket_id) for ticket_id in ticket_ids]
+            tickets = session.execute(query.order_by(Ticket.id.desc()).limit(5)).scalars().all()
+            if event["type"] != "message":
+                return [event] if tickets else []
+            if not seller:
+                return [dict(event, ticket_id=ticket.id) for ticket in tickets]
+            frames = []
+            for ticket in tickets:
+                [message] = _seller_messages(session, ticket, [event["message"]]) or [None]
+                if message is not None:
+                    frames.append(dict(event, ticket_id=ticket.id, message=message))
+            return frames
+
+    def _end_window(self, ticket_id: int) -> None:
+        """The seller's window of the ticket ends at the conversation's latest message."""
+        with session_scope(self.url) as session:
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is not None and ticket.last_message_id is None:
+                ticket.last_message_id = session.execute(select(func.max(Message.id)).where(
+                    Message.conversation_id == ticket.conversation_id)).scalar() or 0
 
     # --- internals ------------------------------------------------------------------------
     def _ticket_for(self, session, ticket_id: int, user: StaffIdentity) -> Ticket:
@@ -382,3 +429,63 @@ def _order_context(order: Optional[Order]) -> Optional[dict]:
                         "description": e.description} for e in shipment.events],
         },
     }
+
+
+# --- what a seller may see ----------------------------------------------------------------
+SELLER_SLOTS = ("task", "return_reason")  # plus order_id, verified_order, pending_change of their own order
+OTHER_ORDER = "[다른 주문번호]"
+HIDDEN_NUMBER = "[번호 가림]"
+_LONG_NUMBER = re.compile(r"(?<![0-9])[0-9](?:-?[0-9]){8,}(?![0-9])")
+
+
+def _seller_messages(session, ticket: Ticket, messages: Optional[List[dict]] = None) -> List[dict]:
+    """The messages of the ticket's window a seller may see (all of them, or of `messages`),
+    masked: no bot answers, no message before the handoff or after the close."""
+    first, last = ticket.first_message_id or 0, ticket.last_message_id
+    if messages is None:
+        query = select(Message).where(Message.conversation_id == ticket.conversation_id, Message.id >= first)
+        if last is not None:
+            query = query.where(Message.id <= last)
+        messages = [m.to_dict() for m in session.execute(query.order_by(Message.id)).scalars()]
+    keep = {ticket.order_id} if ticket.order_id else set()
+    if ticket.order_id:
+        tracking = session.execute(select(Shipment.tracking_number).where(
+            Shipment.order_id == ticket.order_id)).scalar()
+        if tracking:
+            keep.add(re.sub(r"[^0-9]", "", tracking))
+    return [dict(m, text=seller_text(m["text"], keep), buttons=[]) for m in messages
+            if m["sender"] != "bot" and m["id"] >= first and (last is None or m["id"] <= last)]
+
+
+def seller_text(text: str, keep: set) -> str:
+    """Other orders' numbers and other long numbers (tracking, phone, account) masked;
+    the numbers in `keep` (the seller's own order and its tracking number) stay."""
+    parts, position = [], 0
+    for value, start, end in find_order_ids(text):
+        if value not in keep:
+            parts += [text[position:start], OTHER_ORDER]
+            position = end
+    text = "".join(parts) + text[position:]
+
+    def mask(match: re.Match) -> str:
+        return match.group() if re.sub(r"[^0-9]", "", match.group()) in keep else HIDDEN_NUMBER
+
+    return _LONG_NUMBER.sub(mask, text)
+
+
+def _seller_context(context: dict, order_id: Optional[str]) -> dict:
+    """The context panel for a seller: their own order only; no other order, no address
+    the customer gave for something else."""
+    slots = context.get("slots") or {}
+    mine: Dict[str, Any] = {name: slots[name] for name in SELLER_SLOTS if name in slots}
+    for name in ("order_id", "verified_order"):
+        if order_id and slots.get(name) == order_id:
+            mine[name] = order_id
+    pending = slots.get("pending_change")
+    if order_id and isinstance(pending, dict) and pending.get("order_id") == order_id:
+        mine["pending_change"] = pending
+    return dict(context, slots=mine)
+
+
+def _last_customer_text(messages: List[dict]) -> Optional[str]:
+    return next((m["text"] for m in reversed(messages) if m["sender"] == "customer"), None)

@@ -36,6 +36,10 @@ class Ticket(Base):
     created_at = Column(DateTime, nullable=False, default=utcnow)
     deadline_at = Column(DateTime, nullable=True)  # seller tickets: answer within 24 hours
     escalated_at = Column(DateTime, nullable=True)
+    # The seller's window of the conversation, in message ids: from the customer message that
+    # led to the handoff to the last message before the ticket closed or escalated (open: NULL).
+    first_message_id = Column(Integer, nullable=True)
+    last_message_id = Column(Integer, nullable=True)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 

@@ -184,13 +184,3 @@ class AuditLog(Base):
     before = Column(JSON, nullable=True)
     after = Column(JSON, nullable=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
-
-
-class GuestLookup(Base):
-    """Failed guest verifications per conversation, for rate limiting."""
-
-    __tablename__ = "guest_lookups"
-    conversation_id = Column(String(64), primary_key=True)
-    failures = Column(Integer, nullable=False, default=0)
-    locked_until = Column(DateTime, nullable=True)
-    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)

@@ -16,20 +16,18 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Iterable, Optional, Sequence
+from typing import Dict, Iterable, Optional, Sequence
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from bot import limits
 from bot.clock import to_kst
+from bot.limits import Rule
 from bot.shop import policy
-from bot.shop.models import AuditLog, Claim, GuestLookup, Order, Status
+from bot.shop.models import AuditLog, Claim, Order, Status
 
 CLAIM_PREFIXES = {"cancel": "C", "return": "R", "exchange": "X", "address": "A"}
-
-GUEST_MAX_FAILURES = 5
-GUEST_LOCK_MINUTES = 10
-
 
 class StaleOrder(Exception):
     """The order (or claim) is no longer in the state the change requires."""
@@ -399,51 +397,62 @@ def decide_claim(
 
 
 # --------------------------------------------------------------------------- guest rate limit
+#
+# Guessing the 4 phone digits of a guest order is limited in four scopes at once, in the
+# database (bot.limits), so a fresh conversation, a restart or another order number does not
+# give anyone new tries: the conversation, the order number (whether it exists or not: a
+# lock reveals nothing), the client (an HMAC of its address, from the gateway) and everyone.
+
+GUEST_RULES = {
+    "conversation": Rule(limit=5, window=timedelta(minutes=10), lock=timedelta(minutes=10)),
+    "order": Rule(limit=10, window=timedelta(days=1), lock=timedelta(days=1)),
+    "client": Rule(limit=20, window=timedelta(hours=1), lock=timedelta(hours=1)),
+    "global": Rule(limit=300, window=timedelta(hours=1), lock=timedelta(minutes=15)),
+}
+GUEST_MAX_FAILURES = GUEST_RULES["conversation"].limit
+GUEST_LOCK_MINUTES = 10
 
 
-def guest_locked_until(session: Session, conversation_id: str, now: datetime) -> Optional[datetime]:
-    """When the conversation may try guest verification again; None if it may now."""
-    row = session.get(GuestLookup, conversation_id)
-    if row is None or row.locked_until is None or row.locked_until <= now:
-        return None
-    return row.locked_until
+def _guest_keys(conversation_id: str, client: Optional[str], order_id: Optional[str]) -> Dict[str, Rule]:
+    keys = {f"guest:conversation:{conversation_id}": GUEST_RULES["conversation"],
+            "guest:global": GUEST_RULES["global"]}
+    if client:
+        keys[f"guest:client:{client[:64]}"] = GUEST_RULES["client"]
+    if order_id:
+        keys[f"guest:order:{_digits(order_id)[:20]}"] = GUEST_RULES["order"]
+    return keys
 
 
-def record_guest_failure(session: Session, conversation_id: str, now: datetime) -> int:
-    """Count a failed guest verification; the 5th locks the conversation for 10 minutes.
+def guest_locked_until(
+    session: Session,
+    conversation_id: str,
+    now: datetime,
+    client: Optional[str] = None,
+    order_id: Optional[str] = None,
+    for_update: bool = False,
+) -> Optional[datetime]:
+    """When guest verification may be tried again in these scopes; None if it may now.
 
-    Returns the count after this failure (5 when it just locked; the stored counter then
-    starts again at 0).
+    With ``for_update`` the scope rows stay locked until the caller's transaction ends, so
+    the check and the failure it may record cannot interleave with another attempt's.
     """
-    row = (
-        session.query(GuestLookup)
-        .filter(GuestLookup.conversation_id == conversation_id)
-        .with_for_update()
-        .populate_existing()
-        .one_or_none()
-    )
-    if row is None:
-        row = GuestLookup(conversation_id=conversation_id, failures=0, locked_until=None)
-        session.add(row)
-    count = (row.failures or 0) + 1
-    if count >= GUEST_MAX_FAILURES:
-        row.failures = 0
-        row.locked_until = now + timedelta(minutes=GUEST_LOCK_MINUTES)
-        count = GUEST_MAX_FAILURES
-    else:
-        row.failures = count
-    row.updated_at = now
-    session.flush()
-    return count
+    keys = _guest_keys(conversation_id, client, order_id)
+    return limits.locked_until(session, keys, now, for_update=for_update)
 
 
-def clear_guest_failures(session: Session, conversation_id: str, now: Optional[datetime] = None) -> None:
-    """After a successful verification: the failure count starts again.
+def record_guest_failure(
+    session: Session,
+    conversation_id: str,
+    now: datetime,
+    client: Optional[str] = None,
+    order_id: Optional[str] = None,
+) -> Optional[datetime]:
+    """Count a failed guest verification in every scope; returns the lock end if it locked one."""
+    return limits.record_failure(session, _guest_keys(conversation_id, client, order_id), now)
 
-    An active lock is left alone (a verification should not have been attempted during it).
-    """
-    row = session.get(GuestLookup, conversation_id)
-    if row is not None and row.failures:
-        row.failures = 0
-        if now is not None:
-            row.updated_at = now
+
+def clear_guest_failures(session: Session, conversation_id: str, now: datetime) -> None:
+    """After a successful verification the conversation's count starts again (an active lock
+    stays). The order's, the client's and everyone's counts do not: a success on one order
+    must not buy tries on another."""
+    limits.reset(session, f"guest:conversation:{conversation_id}", now)

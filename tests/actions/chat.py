@@ -22,14 +22,17 @@ DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 class Chat:
     """Drives actions the way Rasa would: slots carried over between turns from the events."""
 
-    def __init__(self, customer_id: Optional[int] = 1, sender: str = "conv-test") -> None:
-        self.customer_id, self.sender = customer_id, sender
+    def __init__(self, customer_id: Optional[int] = 1, sender: str = "conv-test",
+                 client: Optional[str] = None) -> None:
+        self.customer_id, self.sender, self.client = customer_id, sender, client
         self.slots: Dict[str, Any] = {}
         self.events: List[dict] = []
         self.latest: Dict[str, Any] = {}
 
     def user(self, text: str, intent: str, **entities: str) -> "Chat":
         metadata = {"customer_id": self.customer_id} if self.customer_id else {"guest": True}
+        if self.client:
+            metadata["client"] = self.client  # the gateway's key for the client address
         ents = [{"entity": k, "value": v, "start": 0, "end": 0} for k, v in entities.items()]
         for ent in ents:  # from_entity slot mappings, as Rasa fills them before the action
             if ent["entity"] in ("order_id", "phone_last4", "return_reason"):

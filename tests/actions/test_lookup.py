@@ -1,8 +1,11 @@
 """Identity: logged-in customers see their own orders; guests prove an order with phone digits."""
 from __future__ import annotations
 
+from rasa_sdk import Tracker
+
 from actions.cancel import ActionCancelOrder
 from actions.confirm import ActionConfirmChange
+from actions.lookup import client_key
 from actions.resume import ActionResumeScenario
 from actions.status import ActionCheckOrderStatus
 from bot.shop import repo
@@ -59,12 +62,44 @@ def test_five_failures_lock_guest_lookups_for_ten_minutes(shop):
     chat = Chat(None, sender="locked")
     answers = [responses(chat.say(ActionCheckOrderStatus(), "조회", "check_order_status",
                                   order_id=order_id, phone_last4=wrong(digits))) for _ in range(5)]
-    assert answers == [["utter_guest_not_found"]] * 4 + [["utter_guest_locked"]]
+    assert answers == [["utter_guest_not_found"]] * 4 + [["utter_guest_not_found", "utter_guest_locked"]]
+    assert chat.messages[1]["minutes"] == repo.GUEST_LOCK_MINUTES
     right = chat.say(ActionCheckOrderStatus(), "조회", "check_order_status", order_id=order_id, phone_last4=digits)
     assert responses(right) == ["utter_guest_locked"] and right[0]["minutes"] == repo.GUEST_LOCK_MINUTES
     other = Chat(None, sender="someone-else")
     assert responses(other.say(ActionCheckOrderStatus(), "조회", "check_order_status",
                                order_id=order_id, phone_last4=digits)) == ["utter_status_SHIPPED"]
+
+
+def test_fresh_conversations_from_one_client_get_no_new_tries(shop):
+    with shop.session() as s:
+        orders = [(o.id, o.orderer_phone[-4:]) for o in find_orders(s, guest=True)][:3]
+    answers = []
+    for n in range(30):  # a new conversation for every try, rotating over three order numbers
+        order_id, digits = orders[n % 3]
+        chat = Chat(None, sender=f"fresh-{n}", client="client-1")
+        answers.append(responses(chat.say(ActionCheckOrderStatus(), "조회", "check_order_status",
+                                          order_id=order_id, phone_last4=wrong(digits))))
+    checked = sum("utter_guest_not_found" in a for a in answers)
+    print(f"guest tries from one client: {len(answers)} made, {checked} reached a real check")
+    assert checked == repo.GUEST_RULES["client"].limit
+    assert answers[checked:] == [["utter_guest_locked"]] * (30 - checked)
+    order_id, digits = orders[0]
+    right = Chat(None, sender="fresh-right", client="client-1").say(
+        ActionCheckOrderStatus(), "조회", "check_order_status", order_id=order_id, phone_last4=digits)
+    assert responses(right) == ["utter_guest_locked"] and right[0]["minutes"] == 60
+    elsewhere = Chat(None, sender="fresh-elsewhere", client="client-2").say(
+        ActionCheckOrderStatus(), "조회", "check_order_status", order_id=order_id, phone_last4=digits)
+    assert responses(elsewhere)[0].startswith("utter_status_")
+
+
+def test_the_client_key_comes_from_metadata_not_text():
+    def tracker(text, metadata):
+        return Tracker("t", {}, {"text": text, "metadata": metadata}, [], False, None, {}, "action_listen")
+
+    assert client_key(tracker('{"client": "forged"} client=forged', {"guest": True})) is None
+    assert client_key(tracker("조회", {"guest": True, "client": "k1"})) == "k1"
+    assert client_key(tracker("조회", {"client": 5})) is None
 
 
 def test_a_malformed_order_number_is_explained(shop):

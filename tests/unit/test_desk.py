@@ -4,6 +4,8 @@
 """
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -13,12 +15,12 @@ from bot import db as bot_db
 from bot.conversation.broker import Broker
 from bot.conversation.models import Conversation, Message
 from bot.conversation.service import STAFF_CHANNEL, Chat, conversation_channel
-from bot.handoff.desk import Desk, Forbidden, NotFound, Refused
+from bot.handoff.desk import Desk, Forbidden, NotFound, Refused, seller_text
 from bot.handoff.hooks import ConsoleHook
 from bot.handoff.models import StaffUser, Ticket
 from bot.shop import repo
 from bot.shop.models import AuditLog, Order, Status
-from tests.fixtures import find_order
+from tests.fixtures import find_order, find_orders
 
 FRIDAY_10_KST = datetime(2026, 11, 27, 1, 0)  # naive UTC
 FRIDAY_19_KST = datetime(2026, 11, 27, 10, 0)
@@ -214,10 +216,10 @@ def test_the_queue_lists_many_tickets_in_a_fixed_number_of_queries(desk):
 def test_a_staff_socket_sees_agents_everything_and_a_seller_only_its_own_tickets(desk):
     conversation_id, ticket_id, _, mine, other = seller_ticket(desk)
     agent = staff(desk, "agent1")
+    message = desk.chat.post(conversation_id, "customer", "재입고 언제 되나요?")
     [summary] = desk.list_tickets(mine, "queued")
     assert (summary["status_label"], summary["reason_label"]) == ("대기", "상품 문의")
     ticket_event = {"type": "ticket", "ticket": summary}
-    message = desk.chat.post(conversation_id, "customer", "재입고 언제 되나요?")
     message_event = {"type": "message", "conversation_id": conversation_id, "message": message}
     note_event = {"type": "note", "ticket_id": ticket_id, "note": {"text": "확인 중"}}
     for user in (agent, mine):
@@ -227,3 +229,102 @@ def test_a_staff_socket_sees_agents_everything_and_a_seller_only_its_own_tickets
     assert desk.staff_frames(other, ticket_event) == []
     assert desk.staff_frames(other, message_event) == []
     assert desk.staff_frames(other, note_event) == []
+
+
+# --------------------------------------------------------------------------- what a seller sees
+
+
+def leaks_in(texts, secrets) -> list:
+    """Which of `secrets` (other orders' numbers, tracking numbers, later messages) appear."""
+    blob = "\n".join(texts)
+    return [secret for secret in secrets if secret in blob]
+
+
+def busy_seller_conversation(desk):
+    """Customer 1 asks the bot about another seller's order, hands a product question to the
+    seller of their PREPARING order, keeps asking the bot about the other order meanwhile,
+    and types a new address after the seller closed the ticket."""
+    with bot_db.session_scope(desk.url) as s:
+        mine_order = find_order(s, customer_id=1, status=Status.PREPARING)
+        other = next(o for o in find_orders(s, customer_id=1) if o.seller_id != mine_order.seller_id and o.shipment)
+        order_id, seller_id = mine_order.id, mine_order.seller_id
+        other_id, other_tracking = other.id, other.shipment.tracking_number
+    conversation_id = desk.chat.start_conversation(1)
+    post = desk.chat.post
+    post(conversation_id, "customer", f"{other_id} 배송조회요")
+    post(conversation_id, "bot", f"주문 {other_id}는 배송중이에요. 송장번호 {other_tracking}")
+    post(conversation_id, "customer", f"{order_id} 이 상품 재입고 언제 되나요?")
+    post(conversation_id, "bot", "판매자에게 문의를 전달했어요.")
+    desk.open_ticket(conversation_id, {"target": "seller", "reason": "product_question", "kind": "question",
+                                       "order_id": order_id, "seller_id": seller_id, "claim_id": None,
+                                       "intent": {"name": "ask_seller", "confidence": 0.9},
+                                       "slots": {"order_id": order_id, "task": "seller",
+                                                 "verified_order": other_id, "new_address": "서울시 강남구 테헤란로 1"}})
+    post(conversation_id, "customer", f"그리고 {other_id} 송장 {other_tracking} 맞나요?")
+    post(conversation_id, "bot", f"네, {other_tracking} 맞아요.")
+    with bot_db.session_scope(desk.url) as s:
+        ticket_id = s.execute(select(Ticket.id).where(Ticket.conversation_id == conversation_id)).scalar_one()
+        seller = s.execute(select(StaffUser).where(StaffUser.seller_id == seller_id)).scalar_one()
+    return conversation_id, ticket_id, order_id, other_id, other_tracking, staff(desk, seller.username)
+
+
+def test_a_seller_sees_only_their_tickets_window_and_order(desk):
+    conversation_id, ticket_id, order_id, other_id, other_tracking, seller = busy_seller_conversation(desk)
+    desk.reply(ticket_id, seller, "다음 주 수요일에 재입고돼요.")
+    asyncio.run(desk.close(ticket_id, seller))
+    desk.chat.post(conversation_id, "customer", "배송지 서울시 마포구 월드컵로 12 3층으로 바꿔 주세요")
+    later = ["서울시 마포구 월드컵로 12", "서울시 강남구 테헤란로 1"]
+    detail = desk.ticket_detail(ticket_id, seller)
+    texts = [m["text"] for m in detail["messages"]]
+    leaks = leaks_in(texts + [json.dumps(detail["context"], ensure_ascii=False), detail["ticket"]["last_message"]],
+                     [other_id, other_tracking] + later)
+    print(f"seller ticket detail: {len(texts)} messages, leaks {len(leaks)}")
+    assert leaks == []
+    assert texts == [f"{order_id} 이 상품 재입고 언제 되나요?", "그리고 [다른 주문번호] 송장 [번호 가림] 맞나요?",
+                     "다음 주 수요일에 재입고돼요.", "상담이 종료되었어요. 이용해 주셔서 감사해요."]
+    assert detail["context"]["slots"] == {"order_id": order_id, "task": "seller"}
+    assert detail["context"]["order"]["id"] == order_id
+    agent = staff(desk, "agent1")
+    assert len(desk.ticket_detail(ticket_id, agent)["messages"]) == 9, "agents see the whole conversation"
+
+
+def test_a_sellers_socket_gets_nothing_after_the_close(desk):
+    conversation_id, ticket_id, order_id, other_id, other_tracking, seller = busy_seller_conversation(desk)
+
+    def frames(sender, text):
+        message = desk.chat.post(conversation_id, sender, text)
+        return desk.staff_frames(seller, {"type": "message", "conversation_id": conversation_id, "message": message})
+
+    during = frames("customer", f"{other_id} 취소할게요")
+    bot = frames("bot", f"{other_id} 송장 {other_tracking}")
+    asyncio.run(desk.close(ticket_id, seller))
+    after = frames("customer", "배송지 서울시 마포구 월드컵로 12 3층")
+    assert [f["message"]["text"] for f in during] == ["[다른 주문번호] 취소할게요"]
+    assert (bot, after) == ([], [])
+    [raw] = [t for t in desk.list_tickets(staff(desk, "agent1"), "done") if t["id"] == ticket_id]
+    assert raw["last_message"] == "배송지 서울시 마포구 월드컵로 12 3층"  # what agents see
+    [frame] = desk.staff_frames(seller, {"type": "ticket", "ticket": raw})
+    assert frame["ticket"]["last_message"] == "[다른 주문번호] 취소할게요"
+    [listed] = [t for t in desk.list_tickets(seller, "done") if t["id"] == ticket_id]
+    assert listed["last_message"] == "[다른 주문번호] 취소할게요"
+
+
+def test_an_escalated_ticket_ends_the_sellers_window(desk):
+    conversation_id, ticket_id, *_, seller = busy_seller_conversation(desk)
+    desk.clock.now = FRIDAY_10_KST + timedelta(hours=24)
+    assert desk.escalate_overdue() == [ticket_id]
+    message = desk.chat.post(conversation_id, "customer", "상담원님 제 다른 주문도 봐 주세요")
+    assert desk.staff_frames(seller, {"type": "message", "conversation_id": conversation_id, "message": message}) == []
+    assert "상담원님 제 다른 주문도" not in json.dumps(desk.ticket_detail(ticket_id, seller), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("20261119000288 배송조회요", "[다른 주문번호] 배송조회요"),
+    ("20261120000001 주문이요", "20261120000001 주문이요"),
+    ("송장 123456789012 / 2026-1119-000288", "송장 [번호 가림] / [번호 가림]"),
+    ("제 송장 6001-2345-6789 맞죠", "제 송장 6001-2345-6789 맞죠"),
+    ("010-1234-5678로 연락 주세요, 2개요", "[번호 가림]로 연락 주세요, 2개요"),
+    ("20261120000001 1234", "20261120000001 1234"),
+])
+def test_seller_text_masks_other_orders_and_long_numbers(text, masked):
+    assert seller_text(text, {"20261120000001", "600123456789"}) == masked

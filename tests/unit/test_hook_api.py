@@ -67,7 +67,8 @@ def free_port() -> int:
 
 
 def call(desk: Desk, requests: List[tuple]) -> List[tuple]:
-    """Serve hook_api on a free port and POST each (path, body, signed); returns (status, json) each."""
+    """Serve hook_api on a free port and POST each (path, body, signed[, timestamp]); returns
+    (status, json) each. The same body and timestamp again is a byte-for-byte replay."""
     async def scenario() -> List[tuple]:
         app = Sanic(f"hook_api_{uuid.uuid4().hex[:8]}")
         register_errors(app)
@@ -80,9 +81,9 @@ def call(desk: Desk, requests: List[tuple]) -> List[tuple]:
         answers = []
         try:
             async with aiohttp.ClientSession() as http:
-                for path, body, signed in requests:
+                for path, body, signed, *when in requests:
                     raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
-                    timestamp = str(int(time.time()))
+                    timestamp = str(when[0] if when else int(time.time()))
                     headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
                                SIGNATURE_HEADER: sign(SECRET if signed else "wrong", timestamp, raw)}
                     async with http.post(f"http://127.0.0.1:{port}{path}", data=raw, headers=headers) as resp:
@@ -142,7 +143,8 @@ def test_desk_refusals_map_to_http_statuses(desk):
 
 def test_hand_back_returns_the_conversation_to_the_bot(desk):
     conversation_id, ticket_id = agent_ticket(desk)
-    [(status, body)] = call(desk, [(f"/api/hook/tickets/{ticket_id}/handback", {"author": "박지원"}, True)])
+    [(status, body)] = call(desk, [(f"/api/hook/tickets/{ticket_id}/handback",
+                                    {"author": "박지원", "idempotency_key": "handback-1"}, True)])
     assert status == 200 and body["ticket"]["status"] == "resolved"
     assert body["ticket"]["status_label"] == "해결됨"
     with bot_db.session_scope(desk.url) as s:
@@ -150,3 +152,51 @@ def test_hand_back_returns_the_conversation_to_the_bot(desk):
     assert desk.chat.rasa.calls == [("resume", conversation_id, "utter_handback")]
     last = desk.chat.messages_after(conversation_id)[-1]
     assert (last["sender"], last["text"]) == ("bot", "더 도와드릴 일이 있을까요?")
+
+
+def test_a_replayed_signed_reply_is_posted_once(desk):
+    conversation_id, ticket_id = agent_ticket(desk)
+    now = int(time.time())
+    reply = (f"/api/hook/tickets/{ticket_id}/reply", {"text": "환불 접수했어요.", "author": "박지원"}, True, now)
+    answers = call(desk, [reply, reply, reply])
+    posted = [m for m in desk.chat.messages_after(conversation_id) if m["text"] == "환불 접수했어요."]
+    print(f"signed reply sent {len(answers)} times, posted {len(posted)} times")
+    assert [status for status, _ in answers] == [200, 409, 409] and len(posted) == 1
+    assert answers[1][1] == {"error": "이미 처리한 요청이에요. 같은 서명이나 같은 idempotency_key의 요청은 한 번만 처리해요."}
+
+
+def test_a_signed_body_cannot_be_replayed_against_another_ticket(desk):
+    _, first = agent_ticket(desk)
+    _, second = agent_ticket(desk)
+    now = int(time.time())
+    body = {"author": "박지원", "idempotency_key": "close-once"}
+    answers = call(desk, [(f"/api/hook/tickets/{first}/close", body, True, now),
+                          (f"/api/hook/tickets/{second}/close", body, True, now)])
+    assert [status for status, _ in answers] == [200, 409]
+    assert (ticket(desk, first).status, ticket(desk, second).status) == ("closed", "queued")
+
+
+def test_an_idempotency_key_makes_a_retry_signed_later_act_once(desk):
+    conversation_id, ticket_id = agent_ticket(desk)
+    now = int(time.time())
+    body = {"text": "배송 재개됐어요.", "author": "박지원", "idempotency_key": "reply-42"}
+    answers = call(desk, [(f"/api/hook/tickets/{ticket_id}/reply", body, True, now - 100),
+                          (f"/api/hook/tickets/{ticket_id}/reply", body, True, now)])
+    assert [status for status, _ in answers] == [200, 409]
+    assert [m["text"] for m in desk.chat.messages_after(conversation_id)].count("배송 재개됐어요.") == 1
+
+
+@pytest.mark.parametrize("raw", [b'["reply"]', b'"reply"', b"42", b"null", b"true"])
+def test_a_signed_body_that_is_not_an_object_is_a_400(desk, raw):
+    conversation_id, ticket_id = agent_ticket(desk)
+    before = desk.chat.messages_after(conversation_id)
+    assert call(desk, [(f"/api/hook/tickets/{ticket_id}/reply", raw, True)]) == [
+        (400, {"error": "요청 형식이 올바르지 않아요."})]
+    assert desk.chat.messages_after(conversation_id) == before
+
+
+@pytest.mark.parametrize("key", [7, "", " ", "k" * 201, ["a"]])
+def test_an_unusable_idempotency_key_is_a_400(desk, key):
+    _, ticket_id = agent_ticket(desk)
+    assert call(desk, [(f"/api/hook/tickets/{ticket_id}/reply", {"text": "안녕하세요", "idempotency_key": key}, True)]) \
+        == [(400, {"error": "idempotency_key는 200자 이내의 문자열이어야 해요."})]

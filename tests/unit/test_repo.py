@@ -14,7 +14,8 @@ from sqlalchemy.exc import OperationalError
 
 from bot.db import make_session
 from bot.shop import policy, repo
-from bot.shop.models import AuditLog, Claim, GuestLookup, Order, Status
+from bot.limits import RateLimit
+from bot.shop.models import AuditLog, Claim, Order, Status
 from tests.fixtures import TEST_NOW as NOW
 from tests.fixtures import customer1_orders, diff, find_order, find_orders, snapshot
 
@@ -465,31 +466,61 @@ def test_guest_lockout_after_five_failures_and_expiry(session):
     conv = "guest-conv-1"
     assert repo.guest_locked_until(session, conv, T) is None
     before = snapshot(session)
-    for expected in range(1, 5):
-        assert repo.record_guest_failure(session, conv, T) == expected
+    for _ in range(1, 5):
+        assert repo.record_guest_failure(session, conv, T) is None
         assert repo.guest_locked_until(session, conv, T) is None
-    assert repo.record_guest_failure(session, conv, T) == 5
     lock = T + timedelta(minutes=10)
+    assert repo.record_guest_failure(session, conv, T) == lock
     assert repo.guest_locked_until(session, conv, T) == lock
     assert repo.guest_locked_until(session, conv, lock - timedelta(seconds=1)) == lock
     assert repo.guest_locked_until(session, conv, lock) is None
-    assert repo.guest_locked_until(session, conv, lock + timedelta(hours=1)) is None
-    row = session.get(GuestLookup, conv)
+    row = session.get(RateLimit, f"guest:conversation:{conv}")
     assert row.failures == 0 and row.locked_until == lock
-    changes = diff(before, snapshot(session))
-    assert set(changes) == {"guest_lookups"}
-    # after the lock the count starts again
-    assert repo.record_guest_failure(session, conv, lock + timedelta(minutes=1)) == 1
-
-
-def test_guest_failures_are_per_conversation_and_clearable(session):
+    assert set(diff(before, snapshot(session))) == {"rate_limits"}
+    # after the lock the count starts again: four more failures lock nothing
     for _ in range(4):
-        repo.record_guest_failure(session, "guest-a", T)
-    assert repo.record_guest_failure(session, "guest-b", T) == 1
-    repo.clear_guest_failures(session, "guest-a")
-    assert repo.record_guest_failure(session, "guest-a", T) == 1
-    repo.clear_guest_failures(session, "never-seen")  # no-op
-    assert session.get(GuestLookup, "never-seen") is None
+        assert repo.record_guest_failure(session, conv, lock + timedelta(minutes=1)) is None
+
+
+def test_guest_failures_on_one_order_lock_it_across_conversations(session):
+    order_id = "20261101999999"  # no such order: a lock reveals nothing about existence
+    for n in range(9):
+        assert repo.record_guest_failure(session, f"fresh-{n}", T, order_id=order_id) is None
+    assert repo.record_guest_failure(session, "fresh-9", T, order_id=order_id) == T + timedelta(days=1)
+    assert repo.guest_locked_until(session, "brand-new", T, order_id=order_id) == T + timedelta(days=1)
+    assert repo.guest_locked_until(session, "brand-new", T, order_id="20261101999998") is None
+    assert repo.guest_locked_until(session, "brand-new", T) is None
+
+
+def test_guest_failures_from_one_client_lock_it_for_every_order_and_conversation(session):
+    for n in range(19):
+        assert repo.record_guest_failure(session, f"c-{n}", T, client="client-a", order_id=f"2026110100{n:04d}") is None
+    assert repo.record_guest_failure(session, "c-19", T, client="client-a", order_id="20261101009999") == \
+        T + timedelta(hours=1)
+    assert repo.guest_locked_until(session, "new", T, client="client-a", order_id="20261101000500") == \
+        T + timedelta(hours=1)
+    assert repo.guest_locked_until(session, "new", T, client="client-b", order_id="20261101000500") is None
+
+
+def test_a_global_budget_stops_guessing_from_many_clients(session):
+    rule = repo.GUEST_RULES["global"]
+    for n in range(rule.limit - 1):
+        assert repo.record_guest_failure(session, f"g-{n}", T, client=f"client-{n}", order_id=f"2026110200{n:04d}") \
+            is None
+    assert repo.record_guest_failure(session, "g-last", T, client="client-last") == T + rule.lock
+    assert repo.guest_locked_until(session, "anyone", T, client="anyone") == T + rule.lock
+    assert repo.guest_locked_until(session, "anyone", T + rule.lock) is None
+
+
+def test_clearing_forgets_only_the_conversations_failures(session):
+    for _ in range(4):
+        repo.record_guest_failure(session, "guest-a", T, client="client-x", order_id="20261103000001")
+    repo.clear_guest_failures(session, "guest-a", T)
+    assert session.get(RateLimit, "guest:conversation:guest-a").failures == 0
+    assert session.get(RateLimit, "guest:client:client-x").failures == 4
+    assert session.get(RateLimit, "guest:order:20261103000001").failures == 4
+    repo.clear_guest_failures(session, "never-seen", T)  # no-op
+    assert session.get(RateLimit, "guest:conversation:never-seen") is None
 
 
 def test_clear_does_not_lift_an_active_lock(session):
@@ -497,6 +528,13 @@ def test_clear_does_not_lift_an_active_lock(session):
         repo.record_guest_failure(session, "guest-c", T)
     repo.clear_guest_failures(session, "guest-c", T)
     assert repo.guest_locked_until(session, "guest-c", T) == T + timedelta(minutes=10)
+
+
+def test_stale_counters_are_pruned(session):
+    repo.record_guest_failure(session, "old", T - timedelta(days=3))
+    assert session.get(RateLimit, "guest:conversation:old") is not None
+    repo.record_guest_failure(session, "new", T)
+    assert session.get(RateLimit, "guest:conversation:old") is None
 
 
 def test_concurrent_writers_are_serialised(new_db_url):

@@ -1,7 +1,7 @@
 """Customer messages carry the client's id for them (a retry is stored once) and when their
 turn was answered (a failed or cut-off turn can be run again).
 
-Revision ID: 0003_f2
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-28 12:00:00
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0003_f2'
+revision = '0003'
 down_revision = '0002'
 branch_labels = None
 depends_on = None
