@@ -33,7 +33,7 @@ def test_migrations_match_the_models(db_url):
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []
-        assert context.get_current_revision() == "0002"
+        assert context.get_current_revision() == "0003_a7"
     tables = set(inspect(engine).get_table_names())
     assert {t.name for t in metadata.sorted_tables} <= tables
 

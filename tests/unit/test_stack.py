@@ -18,7 +18,8 @@ def var(tmp_path, monkeypatch):
 def test_endpoints_on_one_machine_name_only_the_action_server(var):
     path = stack.write_endpoints(5055, 5005, env={})
     assert path == var / "endpoints-5005.yml"
-    assert path.read_text() == 'action_endpoint:\n  url: "http://127.0.0.1:5055/webhook"\n'
+    assert path.read_text() == ('action_endpoint:\n  url: "http://127.0.0.1:5055/webhook"\n'
+                                f'event_broker:\n  type: SQL\n  url: "sqlite:///{stack.ROOT}/var/rasa_events.db"\n')
 
 
 def test_endpoints_with_shared_tracker_and_lock_stores(var):
@@ -41,6 +42,9 @@ def test_endpoints_with_shared_tracker_and_lock_stores(var):
         "  url: cache.internal\n"
         "  port: 6380\n"
         "  db: 2\n"
+        "event_broker:\n"
+        "  type: SQL\n"
+        '  url: "sqlite:///{}/var/rasa_events.db"\n'.format(stack.ROOT)
     )
 
 
@@ -48,7 +52,8 @@ def test_endpoints_default_ports_and_redis_database(var):
     env = {"TRACKER_STORE_URL": "postgresql://postgres@127.0.0.1/rasa", "REDIS_URL": "redis://127.0.0.1"}
     lines = stack.write_endpoints(5055, 5005, env=env).read_text().splitlines()
     assert "  port: 5432" in lines and "  username: postgres" in lines and "  password: " in lines
-    assert lines[-3:] == ["  url: 127.0.0.1", "  port: 6379", "  db: 0"]
+    lock = lines.index("lock_store:")
+    assert lines[lock + 2:lock + 5] == ["  url: 127.0.0.1", "  port: 6379", "  db: 0"]
 
 
 def test_wait_for_stops_when_the_process_has_exited(tmp_path):
