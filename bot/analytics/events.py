@@ -14,13 +14,13 @@ import hashlib
 import logging
 import uuid
 from datetime import datetime, timezone
-from typing import Any, Dict, Iterable, List, Optional, Set
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.analytics import facts
-from bot.analytics.models import AnalyticsEvent, ConversationFacts, TicketFacts
+from bot.analytics.models import AnalyticsEvent, ConversationFacts, DayCount, TicketFacts
 from bot.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -56,22 +56,23 @@ def store(session: Session, rows: Iterable[Optional[Dict[str, Any]]]) -> int:
     new = [dict({f: None for f in FIELDS}, **r) for k, r in unique.items() if k not in known]
     if not new:
         return 0
-    session.execute(_insert_ignoring_duplicates(session), new)
+    session.execute(_insert_ignoring(session, AnalyticsEvent, ["key"]), new)
     refresh(session, {r["conversation_id"] for r in new})
     return len(new)
 
 
-def _insert_ignoring_duplicates(session: Session):
+def _insert_ignoring(session: Session, model, conflict: List[str]):
     """Another process may store the same key between our check and our insert: skip it there too."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(AnalyticsEvent).on_conflict_do_nothing(index_elements=["key"])
-    return insert(AnalyticsEvent).prefix_with("OR IGNORE")
+        return pg_insert(model.__table__).on_conflict_do_nothing(index_elements=conflict)
+    return insert(model.__table__).prefix_with("OR IGNORE")
 
 
 def refresh(session: Session, conversation_ids: Set[str]) -> None:
-    """Rebuild the facts of these conversations from all their events."""
+    """Rebuild the facts of these conversations from all their events, and move their
+    contributions to the day counts from the old facts to the new."""
     ids = sorted(conversation_ids)
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
@@ -81,6 +82,10 @@ def refresh(session: Session, conversation_ids: Set[str]) -> None:
         by_conversation: Dict[str, List[AnalyticsEvent]] = {}
         for event in events:
             by_conversation.setdefault(event.conversation_id, []).append(event)
+        deltas: Dict[Tuple[str, str], int] = {}
+        for old in session.execute(select(ConversationFacts.__table__).where(
+                ConversationFacts.conversation_id.in_(chunk))).mappings():
+            add_contributions(deltas, old, -1)
         session.execute(delete(TicketFacts).where(TicketFacts.conversation_id.in_(chunk)))
         session.execute(delete(ConversationFacts).where(ConversationFacts.conversation_id.in_(chunk)))
         conversations, tickets = [], []
@@ -88,10 +93,30 @@ def refresh(session: Session, conversation_ids: Set[str]) -> None:
             row, ticket_rows = facts.summarize(conversation_id, conversation_events)
             conversations.append(row)
             tickets += ticket_rows
+            add_contributions(deltas, row, +1)
         if conversations:
             session.execute(insert(ConversationFacts), conversations)
         if tickets:
             session.execute(insert(TicketFacts), tickets)
+        bump(session, deltas)
+
+
+def add_contributions(deltas: Dict[Tuple[str, str], int], row, sign: int) -> None:
+    for key, n in facts.contributions(row).items():
+        deltas[(row["day"], key)] = deltas.get((row["day"], key), 0) + sign * n
+
+
+def bump(session: Session, deltas: Dict[Tuple[str, str], int]) -> None:
+    """Add the deltas to the day counts; each addition is one atomic UPDATE (safe beside other writers)."""
+    items = [{"d": day, "k": key, "delta": n} for (day, key), n in sorted(deltas.items()) if n]
+    if not items:
+        return
+    conn = session.connection()
+    conn.execute(_insert_ignoring(session, DayCount, ["day", "key"]),
+                 [{"day": i["d"], "key": i["k"], "n": 0} for i in items])
+    table = DayCount.__table__
+    conn.execute(update(table).where(table.c.day == bindparam("d"), table.c.key == bindparam("k"))
+                 .values(n=table.c.n + bindparam("delta")), items)
 
 
 # --- Rasa's events ------------------------------------------------------------------------

@@ -25,6 +25,7 @@ def summarize(conversation_id: str, events: Sequence[Any]) -> Tuple[Dict[str, An
     fell_back = False  # the current customer message got the fallback
     asked = False
     first_intent: Optional[str] = None
+    faq_topic: Optional[str] = None
     handoff: Optional[Any] = None
     pending: Optional[datetime] = None
     csat_shown, csat_score, customer_id = False, None, None
@@ -39,6 +40,8 @@ def summarize(conversation_id: str, events: Sequence[Any]) -> Tuple[Dict[str, An
             if e.intent and e.intent not in SMALL_TALK:
                 asked = True
                 first_intent = first_intent or e.intent
+            if e.topic:
+                faq_topic = faq_topic or e.topic
         elif e.kind == "action" and e.name in FALLBACK_ACTIONS:
             if not fell_back:
                 fallback_messages += 1
@@ -67,6 +70,7 @@ def summarize(conversation_id: str, events: Sequence[Any]) -> Tuple[Dict[str, An
         "user_messages": user_messages,
         "fallback_messages": fallback_messages,
         "first_intent": first_intent,
+        "faq_topic": faq_topic,
         "handoff_reason": handoff.reason if handoff else None,
         "handoff_target": handoff.target if handoff else None,
         "question_pending_at": None if handoff else pending,
@@ -116,3 +120,34 @@ def _ticket_moves(ticket: Dict[str, Any], e: Any) -> None:
         ticket["finished_at"] = ticket["finished_at"] or e.at
         if e.role == "agent":
             ticket["agent_id"] = ticket["agent_id"] or e.staff_id
+
+
+def contributions(row: Dict[str, Any]) -> Dict[str, int]:
+    """What one conversation's facts add to its day's counts (bot.analytics.models.DayCount).
+    The metrics add these up; keys with a prefix (reason:, hour:, ...) are breakdowns."""
+    spoke = row["user_messages"] > 0 or row["asked"]
+    if not spoke:
+        return {}
+    out = {"started": 1}
+    if row["csat_shown"]:
+        out["csat_shown"] = 1
+    if row["csat_score"] is not None:
+        out.update({"csat_responses": 1, "csat_sum": row["csat_score"], f"score:{row['csat_score']}": 1})
+        if row["csat_score"] >= 4:
+            out["csat_satisfied"] = 1
+    if not row["asked"]:
+        return out
+    out.update({"asked": 1, f"hour:{row['hour']}": 1, "messages": row["user_messages"]})
+    if row["fallback_messages"]:
+        out.update({"fallback_messages": row["fallback_messages"], "fallback_conversations": 1})
+    if row["handoff_reason"] is None:
+        out["contained"] = 1
+        if row["question_pending_at"] is not None:
+            out["pending"] = 1
+    else:
+        out.update({"handed_off": 1, f"reason:{row['handoff_reason']}": 1, f"target:{row['handoff_target']}": 1})
+    if row["first_intent"]:
+        out[f"intent:{row['first_intent']}"] = 1
+    if row["faq_topic"]:
+        out[f"topic:{row['faq_topic']}"] = 1
+    return out

@@ -3,7 +3,9 @@
 Definitions (also in the README, "Analytics"): the base of every rate is the conversations
 *started* in the date range (KST calendar days, both ends included) that *asked something*
 (a customer message whose intent is not small talk, or a handoff). Rates are fractions 0..1,
-None when their base is empty.
+None when their base is empty. The conversation figures add up the day counts (the facts'
+contributions per day, bot.analytics.facts.contributions); a seller's are the same sums over
+the facts of its own conversations; the agent and seller tables read the ticket facts.
 
     report(session, date(2026, 11, 1), date(2026, 11, 30), now=utcnow())            # agents: everything
     report(session, first, last, now=utcnow(), seller_id=3)                           # one seller's figures
@@ -17,18 +19,20 @@ import statistics
 from datetime import date, datetime, time, timedelta
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.analytics.facts import SMALL_TALK, contributions
 from bot.analytics.labels import FAQ_LABELS, INTENT_LABELS, TARGET_LABELS
-from bot.analytics.models import AnalyticsEvent, ConversationFacts as C, TicketFacts as T
-from bot.clock import KST
+from bot.analytics.models import ConversationFacts as C, DayCount, TicketFacts as T
 from bot.handoff.models import StaffUser
 from bot.shop.models import Seller
 
 ABANDON_AFTER = timedelta(minutes=30)
 SELLER_DEADLINE = timedelta(hours=24)
 TOP = 10
+# Top intents are what customers asked about: small talk and answers to the bot's questions are left out.
+NOT_TOPICS = sorted(SMALL_TALK | {"inform", "affirm", "deny"})
 
 
 def rate(part: int, whole: int) -> Optional[float]:
@@ -39,119 +43,97 @@ def median(values: Sequence[float]) -> Optional[float]:
     return round(statistics.median(values), 1) if values else None
 
 
-def utc_bounds(first: date, last: date) -> Tuple[datetime, datetime]:
-    """[start, end) in naive UTC of the KST days first..last (KST has no daylight saving)."""
-    offset = KST.utcoffset(None)
-    return (datetime.combine(first, time(0)) - offset,
-            datetime.combine(last + timedelta(days=1), time(0)) - offset)
+def day_counts(session: Session, first: date, last: date, seller_id: Optional[int] = None
+               ) -> Dict[str, Dict[str, int]]:
+    """{day: {key: n}}: the day counts, or for one seller the same sums over its conversations' facts."""
+    a, b = first.isoformat(), last.isoformat()
+    per_day: Dict[str, Dict[str, int]] = {}
+    if seller_id is None:
+        for day, key, n in session.execute(select(DayCount.day, DayCount.key, DayCount.n).where(
+                DayCount.day >= a, DayCount.day <= b, DayCount.n != 0)):
+            per_day.setdefault(day, {})[key] = n
+        return per_day
+    mine = select(T.conversation_id).where(T.seller_id == seller_id)
+    for row in session.execute(select(C.__table__).where(C.day >= a, C.day <= b, C.conversation_id.in_(mine))).mappings():
+        counts = per_day.setdefault(row["day"], {})
+        for key, n in contributions(row).items():
+            counts[key] = counts.get(key, 0) + n
+    return per_day
 
 
 def report(session: Session, first: date, last: date, now: datetime, seller_id: Optional[int] = None,
            abandon_after: timedelta = ABANDON_AFTER) -> Dict[str, Any]:
     a, b = first.isoformat(), last.isoformat()
-    conv_where = [C.day >= a, C.day <= b]
-    ticket_where = [T.day >= a, T.day <= b]
+    per_day = day_counts(session, first, last, seller_id)
+    total: Dict[str, int] = {}
+    for counts in per_day.values():
+        for key, n in counts.items():
+            total[key] = total.get(key, 0) + n
+    n = lambda key: total.get(key, 0)  # noqa: E731
+    # A question is abandoned once it has gone unanswered for `abandon_after`: the day counts hold
+    # every unanswered question, the few younger than that are taken off here.
+    recent = select(func.count()).where(C.day >= a, C.day <= b, C.asked.is_(True), C.handoff_reason.is_(None),
+                                        C.question_pending_at > now - abandon_after)
     if seller_id is not None:
-        mine = select(T.conversation_id).where(T.seller_id == seller_id)
-        conv_where.append(C.conversation_id.in_(mine))
-        ticket_where.append(T.seller_id == seller_id)
-    asked = C.asked.is_(True)
-    one = lambda cond: func.coalesce(func.sum(case((cond, 1), else_=0)), 0)  # noqa: E731
-    cutoff = now - abandon_after
-    spoke = or_(C.user_messages > 0, asked)  # a widget opened and left silent is not a conversation
-    totals = session.execute(select(
-        one(spoke), one(asked), one(and_(asked, C.handoff_reason.is_(None))), one(C.handoff_reason.isnot(None)),
-        func.coalesce(func.sum(case((asked, C.user_messages), else_=0)), 0),
-        func.coalesce(func.sum(case((asked, C.fallback_messages), else_=0)), 0),
-        one(and_(asked, C.fallback_messages > 0)),
-        one(and_(asked, C.handoff_reason.is_(None), C.question_pending_at <= cutoff)),
-        one(C.csat_shown.is_(True)), one(C.csat_score.isnot(None)), one(C.csat_score >= 4),
-        func.avg(C.csat_score),
-    ).where(*conv_where)).one()
-    (started, conversations, contained, handed_off, messages, fallback_messages, fallback_conversations,
-     abandoned, shown, responses, satisfied, average) = [v or 0 for v in totals[:11]] + [totals[11]]
+        recent = recent.where(C.conversation_id.in_(select(T.conversation_id).where(T.seller_id == seller_id)))
+    abandoned = n("pending") - session.execute(recent).scalar_one()
+    conversations, handed_off = n("asked"), n("handed_off")
 
-    by_reason = session.execute(select(C.handoff_reason, func.count()).where(
-        *conv_where, C.handoff_reason.isnot(None)).group_by(C.handoff_reason).order_by(func.count().desc())).all()
-    by_target = session.execute(select(C.handoff_target, func.count()).where(
-        *conv_where, C.handoff_reason.isnot(None)).group_by(C.handoff_target).order_by(func.count().desc())).all()
-    scores = dict(session.execute(select(C.csat_score, func.count()).where(
-        *conv_where, C.csat_score.isnot(None)).group_by(C.csat_score)).all())
+    def breakdown(prefix: str) -> List[Tuple[str, int]]:
+        items = [(key[len(prefix):], v) for key, v in total.items() if key.startswith(prefix) and v]
+        return sorted(items, key=lambda kv: (-kv[1], kv[0]))
 
     result: Dict[str, Any] = {
         "from": a, "to": b,
-        "scope": {"seller_id": seller_id} if seller_id is not None else {"seller_id": None},
+        "scope": {"seller_id": seller_id},
         "conversations": conversations,
-        "conversations_started": started,
-        "greetings_only": started - conversations,
-        "contained": contained,
-        "containment_rate": rate(contained, conversations),
+        "conversations_started": n("started"),
+        "greetings_only": n("started") - conversations,
+        "contained": n("contained"),
+        "containment_rate": rate(n("contained"), conversations),
         "handed_off": handed_off,
         "handoff_rate": rate(handed_off, conversations),
-        "handoffs_by_reason": [{"reason": r, "count": n, "share": rate(n, handed_off)} for r, n in by_reason],
-        "handoffs_by_target": [{"target": t, "label": TARGET_LABELS.get(t, t), "count": n, "share": rate(n, handed_off)}
-                               for t, n in by_target],
-        "fallback_rate": rate(fallback_messages, messages),
-        "fallback": {"messages": messages, "fallback_messages": fallback_messages,
-                     "message_rate": rate(fallback_messages, messages),
-                     "conversations": fallback_conversations,
-                     "conversation_rate": rate(fallback_conversations, conversations)},
+        "handoffs_by_reason": [{"reason": r, "count": v, "share": rate(v, handed_off)} for r, v in breakdown("reason:")],
+        "handoffs_by_target": [{"target": t, "label": TARGET_LABELS.get(t, t), "count": v, "share": rate(v, handed_off)}
+                               for t, v in breakdown("target:")],
+        "fallback_rate": rate(n("fallback_messages"), n("messages")),
+        "fallback": {"messages": n("messages"), "fallback_messages": n("fallback_messages"),
+                     "message_rate": rate(n("fallback_messages"), n("messages")),
+                     "conversations": n("fallback_conversations"),
+                     "conversation_rate": rate(n("fallback_conversations"), conversations)},
         "abandoned": abandoned,
         "abandonment_rate": rate(abandoned, conversations),
         "abandon_after_minutes": abandon_after.total_seconds() / 60,
-        "csat": {"score": rate(satisfied, responses), "responses": responses, "shown": shown,
-                 "response_rate": rate(responses, shown),
-                 "average": round(float(average), 2) if average is not None else None,
-                 "distribution": {str(s): scores.get(s, 0) for s in range(1, 6)}},
+        "csat": {"score": rate(n("csat_satisfied"), n("csat_responses")), "responses": n("csat_responses"),
+                 "shown": n("csat_shown"), "response_rate": rate(n("csat_responses"), n("csat_shown")),
+                 "average": round(n("csat_sum") / n("csat_responses"), 2) if n("csat_responses") else None,
+                 "distribution": {str(s): n(f"score:{s}") for s in range(1, 6)}},
+        "top_intents": [{"intent": i, "label": INTENT_LABELS.get(i, i), "count": v}
+                        for i, v in breakdown("intent:") if i not in NOT_TOPICS][:TOP],
+        "faq_topics": [{"topic": t, "label": FAQ_LABELS.get(t, t), "count": v} for t, v in breakdown("topic:")][:TOP],
+        "by_day": _by_day(per_day, first, last),
+        "by_hour": [{"hour": h, "conversations": n(f"hour:{h}")} for h in range(24)],
     }
     if seller_id is not None:  # a seller's conversations all reached them: the bot's rates say nothing there
         for name in ("containment_rate", "handoff_rate", "fallback_rate", "abandonment_rate"):
             result[name] = None
-    result["top_intents"], result["faq_topics"] = _intents(session, first, last, seller_id)
-    result["by_day"] = _by_day(session, conv_where, first, last)
-    result["by_hour"] = _by_hour(session, conv_where)
+    ticket_where = [T.day >= a, T.day <= b] + ([T.seller_id == seller_id] if seller_id is not None else [])
     result["agents"] = [] if seller_id is not None else _agents(session, ticket_where)
     result["sellers"] = _sellers(session, ticket_where, now)
     return result
 
 
-def _intents(session: Session, first: date, last: date, seller_id: Optional[int]):
-    start, end = utc_bounds(first, last)
-    where = [AnalyticsEvent.kind == "user", AnalyticsEvent.at >= start, AnalyticsEvent.at < end]
-    if seller_id is not None:
-        where.append(AnalyticsEvent.conversation_id.in_(select(T.conversation_id).where(T.seller_id == seller_id)))
-    intents = session.execute(select(AnalyticsEvent.intent, func.count()).where(
-        *where, AnalyticsEvent.intent.isnot(None)).group_by(AnalyticsEvent.intent)
-        .order_by(func.count().desc(), AnalyticsEvent.intent).limit(TOP)).all()
-    topics = session.execute(select(AnalyticsEvent.topic, func.count()).where(
-        *where, AnalyticsEvent.topic.isnot(None)).group_by(AnalyticsEvent.topic)
-        .order_by(func.count().desc(), AnalyticsEvent.topic).limit(TOP)).all()
-    return ([{"intent": i, "label": INTENT_LABELS.get(i, i), "count": n} for i, n in intents],
-            [{"topic": t, "label": FAQ_LABELS.get(t, t), "count": n} for t, n in topics])
-
-
-def _by_day(session: Session, conv_where: list, first: date, last: date) -> List[Dict[str, Any]]:
-    asked = C.asked.is_(True)
-    one = lambda cond: func.coalesce(func.sum(case((cond, 1), else_=0)), 0)  # noqa: E731
-    rows = {r[0]: r for r in session.execute(select(
-        C.day, one(asked), one(and_(asked, C.handoff_reason.is_(None))), one(C.handoff_reason.isnot(None)),
-        one(and_(asked, C.fallback_messages > 0)), one(or_(C.user_messages > 0, asked)),
-    ).where(*conv_where).group_by(C.day)).all()}
+def _by_day(per_day: Dict[str, Dict[str, int]], first: date, last: date) -> List[Dict[str, Any]]:
     days = []
     day = first
-    while day <= last and len(days) < 400:
-        key = day.isoformat()
-        _, asked_n, contained, handed, fallback, started = rows.get(key, (key, 0, 0, 0, 0, 0))
-        days.append({"day": key, "conversations": asked_n, "contained": contained, "handed_off": handed,
-                     "with_fallback": fallback, "started": started, "containment_rate": rate(contained, asked_n)})
+    while day <= last:
+        c = per_day.get(day.isoformat(), {})
+        asked, contained = c.get("asked", 0), c.get("contained", 0)
+        days.append({"day": day.isoformat(), "started": c.get("started", 0), "conversations": asked,
+                     "contained": contained, "handed_off": c.get("handed_off", 0),
+                     "with_fallback": c.get("fallback_conversations", 0), "containment_rate": rate(contained, asked)})
         day += timedelta(days=1)
     return days
-
-
-def _by_hour(session: Session, conv_where: list) -> List[Dict[str, Any]]:
-    counts = dict(session.execute(select(C.hour, func.count()).where(*conv_where, C.asked.is_(True))
-                                  .group_by(C.hour)).all())
-    return [{"hour": h, "conversations": counts.get(h, 0)} for h in range(24)]
 
 
 def _agents(session: Session, ticket_where: list) -> List[Dict[str, Any]]:

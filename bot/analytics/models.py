@@ -3,8 +3,9 @@
 `analytics_events` is the store: Rasa's events (from its event broker) and the gateway's and
 the desk's own events, each under a unique key so that storing one twice is a no-op.
 `analytics_conversations` and `analytics_tickets` are derived from the events (bot.analytics.facts),
-one row per conversation / ticket, rebuilt whenever an event of theirs arrives: the dashboard
-reads them so that it stays fast on 100,000 conversations.
+one row per conversation / ticket, rebuilt whenever an event of theirs arrives, and
+`analytics_day_counts` sums the conversations' facts per day: the dashboard reads these so that
+it stays fast on 100,000 conversations.
 """
 from __future__ import annotations
 
@@ -48,9 +49,10 @@ class ConversationFacts(Base):
     user_messages = Column(Integer, nullable=False)
     fallback_messages = Column(Integer, nullable=False)
     first_intent = Column(String(60), nullable=True)
+    faq_topic = Column(String(60), nullable=True)  # the first FAQ topic asked
     handoff_reason = Column(String(40), nullable=True)  # the first handoff's; NULL: never reached a human
     handoff_target = Column(String(10), nullable=True)
-    question_pending_at = Column(DateTime, nullable=True)  # the bot's last question, unanswered
+    question_pending_at = Column(DateTime, nullable=True, index=True)  # the bot's last question, unanswered
     last_at = Column(DateTime, nullable=False)
     csat_shown = Column(Boolean, nullable=False)
     csat_score = Column(Integer, nullable=True)
@@ -71,6 +73,17 @@ class TicketFacts(Base):
     agent_first_response_at = Column(DateTime, nullable=True)
     agent_id = Column(Integer, nullable=True, index=True)  # the agent who answered or finished it
     finished_at = Column(DateTime, nullable=True)  # handed back, closed or decided
+
+
+class DayCount(Base):
+    """The facts' contributions summed per KST day (bot.analytics.facts.contributions): what the
+    dashboard adds up, a few hundred rows for a month however many conversations it had. Kept in step
+    with the facts: rebuilding a conversation's facts takes its old contribution off and adds the new."""
+
+    __tablename__ = "analytics_day_counts"
+    day = Column(String(10), primary_key=True)
+    key = Column(String(80), primary_key=True)  # e.g. asked, contained, reason:angry, hour:14, score:5
+    n = Column(Integer, nullable=False)
 
 
 class BrokerCursor(Base):

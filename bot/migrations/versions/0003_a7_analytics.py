@@ -1,5 +1,5 @@
 """Analytics: the event store (Rasa's broker events and the gateway's and desk's own), the facts
-derived from it per conversation and per ticket, and the consumers' cursors.
+derived from it per conversation and per ticket, their sums per day, and the consumers' cursors.
 
 Revision ID: 0003_a7
 Revises: 0002
@@ -51,6 +51,7 @@ def upgrade() -> None:
     sa.Column('user_messages', sa.Integer(), nullable=False),
     sa.Column('fallback_messages', sa.Integer(), nullable=False),
     sa.Column('first_intent', sa.String(length=60), nullable=True),
+    sa.Column('faq_topic', sa.String(length=60), nullable=True),
     sa.Column('handoff_reason', sa.String(length=40), nullable=True),
     sa.Column('handoff_target', sa.String(length=10), nullable=True),
     sa.Column('question_pending_at', sa.DateTime(), nullable=True),
@@ -61,6 +62,14 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_analytics_conversations_started_at'), 'analytics_conversations', ['started_at'], unique=False)
     op.create_index(op.f('ix_analytics_conversations_day'), 'analytics_conversations', ['day'], unique=False)
+    op.create_index(op.f('ix_analytics_conversations_question_pending_at'), 'analytics_conversations',
+                    ['question_pending_at'], unique=False)
+    op.create_table('analytics_day_counts',
+    sa.Column('day', sa.String(length=10), nullable=False),
+    sa.Column('key', sa.String(length=80), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'key', name=op.f('pk_analytics_day_counts'))
+    )
     op.create_table('analytics_tickets',
     sa.Column('ticket_id', sa.Integer(), nullable=False),
     sa.Column('conversation_id', sa.String(length=64), nullable=False),
@@ -95,6 +104,8 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_analytics_tickets_day'), table_name='analytics_tickets')
     op.drop_index(op.f('ix_analytics_tickets_conversation_id'), table_name='analytics_tickets')
     op.drop_table('analytics_tickets')
+    op.drop_table('analytics_day_counts')
+    op.drop_index(op.f('ix_analytics_conversations_question_pending_at'), table_name='analytics_conversations')
     op.drop_index(op.f('ix_analytics_conversations_day'), table_name='analytics_conversations')
     op.drop_index(op.f('ix_analytics_conversations_started_at'), table_name='analytics_conversations')
     op.drop_table('analytics_conversations')
