@@ -11,7 +11,10 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from bot.clock import to_kst
 
 SMALL_TALK = {"greet", "goodbye", "thank", "bot_challenge"}  # a conversation of only these asked nothing
+# A customer message "got the fallback" when the fallback action ran or the bot said a fallback response
+# (other actions say them too: a 「네」 with nothing to confirm, a task that cannot resume).
 FALLBACK_ACTIONS = {"action_fallback", "action_default_fallback", "action_two_stage_fallback"}
+FALLBACK_RESPONSES = {"utter_fallback_first", "utter_fallback_handoff"}
 # Questions whose silence is a quiet "no": "anything else?" is an end, not an abandonment.
 CLOSING_QUESTIONS = {"utter_anything_else", "utter_handback", "utter_change_declined", "utter_thank",
                      "utter_goodbye", "utter_greet", "utter_nothing_pending"}
@@ -42,11 +45,11 @@ def summarize(conversation_id: str, events: Sequence[Any]) -> Tuple[Dict[str, An
                 first_intent = first_intent or e.intent
             if e.topic:
                 faq_topic = faq_topic or e.topic
-        elif e.kind == "action" and e.name in FALLBACK_ACTIONS:
-            if not fell_back:
+        if (e.kind == "action" and e.name in FALLBACK_ACTIONS) or (e.kind == "bot" and e.name in FALLBACK_RESPONSES):
+            if not fell_back and user_messages:
                 fallback_messages += 1
             fell_back = True
-        elif e.kind == "bot":
+        if e.kind == "bot":
             question = bool((e.data or {}).get("question")) and e.name not in CLOSING_QUESTIONS
             pending = e.at if question else None
         elif e.kind == "handoff":

@@ -93,3 +93,13 @@ def test_a_seller_answer_and_decision():
     assert ticket["seller_answered_at"] - ticket["opened_at"] == timedelta(hours=2)
     assert ticket["finished_at"] - ticket["opened_at"] == timedelta(minutes=125)
     assert (ticket["agent_from"], ticket["agent_id"]) == (None, None)
+
+
+def test_a_fallback_response_said_by_another_action_counts_too():
+    row, _ = summarize("c8", [
+        ev("user", 0, intent="nlu_fallback"), ev("action", 0.1, name="action_fallback"),
+        ev("bot", 0.2, name="utter_fallback_first", data={"question": True}),
+        ev("user", 1, intent="deny"), ev("action", 1.1, name="action_decline_change"),
+        ev("bot", 1.2, name="utter_fallback_handoff", data={"question": False}),
+    ])
+    assert (row["user_messages"], row["fallback_messages"]) == (2, 2)
