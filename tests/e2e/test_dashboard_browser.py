@@ -35,7 +35,8 @@ def test_an_agent_changes_the_date_range_and_the_charts_follow(stack, desktop):
     page = desktop.new_page()
     login(page, stack.base_url, "agent1", "agent1234")
     page.click("#analytics-link")
-    page.wait_for_function(READY_FOR.format(range=range_of(page)), timeout=20000)
+    page.wait_for_selector("#dashboard:not([hidden])")
+    page.wait_for_function(READY_FOR.format(range=range_of(page)), timeout=30000)
     assert page.evaluate(CHART_POINTS, "chart-days") == 28
     month_total = int(card(page, "conversations").replace(",", ""))
     assert month_total > 300, "three weeks of demo history"
@@ -45,7 +46,7 @@ def test_an_agent_changes_the_date_range_and_the_charts_follow(stack, desktop):
     page.screenshot(path=str(ARTIFACTS / "analytics-28-days.png"), full_page=True)
 
     page.click('[data-days="7"]')
-    page.wait_for_function(READY_FOR.format(range=range_of(page)), timeout=20000)
+    page.wait_for_function(READY_FOR.format(range=range_of(page)), timeout=30000)
     assert page.evaluate(CHART_POINTS, "chart-days") == 7
     week_total = int(card(page, "conversations").replace(",", ""))
     assert 0 < week_total < month_total
@@ -54,7 +55,7 @@ def test_an_agent_changes_the_date_range_and_the_charts_follow(stack, desktop):
     page.fill("#range-from", page.evaluate("document.querySelector('#range-to').value")[:8] + "01")
     first_of_month = range_of(page)
     page.click("#range-form button[type=submit]")
-    page.wait_for_function(READY_FOR.format(range=first_of_month), timeout=20000)
+    page.wait_for_function(READY_FOR.format(range=first_of_month), timeout=30000)
     days = page.evaluate(CHART_POINTS, "chart-days")
     assert days == int(first_of_month[-2:]), "from the 1st to today"
     page.screenshot(path=str(ARTIFACTS / "analytics-this-month.png"), full_page=True)
@@ -69,7 +70,8 @@ def test_a_seller_sees_its_own_store_only(stack, desktop):
     page = desktop.new_page()
     login(page, stack.base_url, "seller1", "seller1234")
     page.goto(stack.base_url + "/console/analytics")
-    page.wait_for_function(READY_FOR.format(range=range_of(page)), timeout=20000)
+    page.wait_for_selector("#dashboard:not([hidden])")
+    page.wait_for_function(READY_FOR.format(range=range_of(page)), timeout=30000)
     assert page.locator("#page-title").inner_text() == "우리 상점 통계"
     assert page.locator('.dash-table[data-table="agents"]').count() == 0
     rows = page.locator('.dash-table[data-table="sellers"] tbody tr')

@@ -119,7 +119,7 @@ function renderCharts(data) {
     options: {
       maintainAspectRatio: false,
       scales: {
-        x: { stacked: true }, y: { stacked: true, beginAtZero: true, title: { display: true, text: '대화 수' } },
+        x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: '대화 수' } },
         rate: { position: 'right', min: 0, max: 100, grid: { drawOnChartArea: false }, title: { display: true, text: '%' } },
       },
     },
@@ -127,7 +127,7 @@ function renderCharts(data) {
   draw('chart-hours', {
     type: 'bar',
     data: { labels: data.by_hour.map((r) => `${r.hour}시`), datasets: [{ label: '문의 대화', data: data.by_hour.map((r) => r.conversations), backgroundColor: COLORS.brand }] },
-    options: { maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true } } },
+    options: { maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
   });
   draw('chart-reasons', {
     type: 'doughnut',
@@ -137,13 +137,13 @@ function renderCharts(data) {
   draw('chart-intents', {
     type: 'bar',
     data: { labels: data.top_intents.map((r) => r.label), datasets: [{ label: '대화 수', data: data.top_intents.map((r) => r.count), backgroundColor: COLORS.agent }] },
-    options: { indexAxis: 'y', maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true } } },
+    options: { indexAxis: 'y', maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
   });
   const stars = ['1', '2', '3', '4', '5'];
   draw('chart-csat', {
     type: 'bar',
     data: { labels: stars.map((s) => `${s}점`), datasets: [{ label: '응답 수', data: stars.map((s) => data.csat.distribution[s] || 0), backgroundColor: ['#dc2626', '#f97316', '#eab308', '#65a30d', '#0f7a4a'] }] },
-    options: { maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true } } },
+    options: { maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
   });
 }
 
