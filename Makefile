@@ -39,7 +39,15 @@ test: install $(MODEL) chromium
 test-fast: install
 	$(PY) -m pytest tests/unit tests/actions
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed node_modules/.installed
+
+# The staff dashboard's charting library (Chart.js), pinned in package.json / package-lock.json
+# and served by the gateway from node_modules/. Node.js and npm come from Debian if missing.
+node_modules/.installed: package.json package-lock.json
+	@if ! command -v npm >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; fi
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
 
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -70,4 +78,4 @@ bench: install $(MODEL) seed
 	$(PY) -m bot bench
 
 clean:
-	rm -rf models var results .pytest_cache
+	rm -rf models var results .pytest_cache node_modules

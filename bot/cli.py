@@ -28,6 +28,14 @@ def cmd_seed(args: argparse.Namespace) -> None:
 
     summary = ensure_seeded()
     print("seeded the demo shop" if summary else "the database already has data: left as it is")
+    if args.history:
+        from bot.analytics.history import seed_history
+        from bot.db import session_scope, utcnow
+
+        with session_scope() as session:
+            added = seed_history(session, utcnow(), args.history, args.days, seed=args.history_seed)
+        print(f"added history: {added['conversations']:,} conversations, {added['tickets']:,} tickets, "
+              f"{added['events']:,} events over the {args.days} days before today")
     print_logins()
 
 
@@ -128,7 +136,12 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bot")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate").set_defaults(func=cmd_migrate)
-    sub.add_parser("seed").set_defaults(func=cmd_seed)
+    seed = sub.add_parser("seed")
+    seed.add_argument("--history", type=int, default=0,
+                      help="also add this many past conversations to the analytics store")
+    seed.add_argument("--days", type=int, default=90, help="spread the history over this many days before today")
+    seed.add_argument("--history-seed", type=int, default=1, help="random seed of the history")
+    seed.set_defaults(func=cmd_seed)
     run = sub.add_parser("run")
     run.add_argument("--port", type=int, default=int(os.environ.get("GATEWAY_PORT", "8000")))
     run.add_argument("--rasa-port", type=int, default=5005)

@@ -15,6 +15,7 @@ from typing import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.analytics.history import seed_history
 from bot.handoff.models import StaffUser
 from bot.gateway.passwords import hash_password
 from bot.shop import seed as shop_seed
@@ -24,6 +25,8 @@ AGENT_PASSWORD = "agent1234"
 SELLER_PASSWORD = "seller1234"
 PASSWORDS = {"agent": AGENT_PASSWORD, "seller": SELLER_PASSWORD}  # by staff role
 AGENTS = [("agent1", "김하늘"), ("agent2", "이도윤")]  # username, display name
+# Three weeks of past traffic in the analytics store, so the dashboard is not empty on the first run.
+DEMO_HISTORY_CONVERSATIONS, DEMO_HISTORY_DAYS = 900, 21
 
 
 def staff_accounts(sellers: Iterable[Seller]) -> list[dict]:
@@ -50,7 +53,9 @@ def seed_staff(session: Session) -> list[dict]:
 
 
 def seed(session: Session, now: datetime) -> dict:
-    """Fill an empty database with the demo shop and its staff. Does not commit (the caller does)."""
+    """Fill an empty database with the demo shop, its staff and three weeks of analytics history.
+    Does not commit (the caller does)."""
     summary = shop_seed.seed(session, now)
     summary["staff"] = seed_staff(session)
+    summary["history"] = seed_history(session, now, DEMO_HISTORY_CONVERSATIONS, DEMO_HISTORY_DAYS)
     return summary

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Mapping, Optional, TextIO, Union
 
+from bot.analytics.consumer import endpoint_lines as event_broker_lines
 from bot.db import ROOT, VAR
 
 LOGS = VAR / "logs"
@@ -38,6 +39,7 @@ def write_endpoints(action_port: int, rasa_port: int, env: Optional[Mapping[str,
         r = urlparse(redis_url)
         lines += ["lock_store:", "  type: redis", f"  url: {r.hostname}", f"  port: {r.port or 6379}",
                   f"  db: {(r.path or '/0').strip('/') or 0}"]
+    lines += event_broker_lines(env)  # SQL broker on SQLite by default, Pika with EVENT_BROKER_URL=amqp://
     VAR.mkdir(parents=True, exist_ok=True)
     path = VAR / f"endpoints-{rasa_port}.yml"
     path.write_text("\n".join(lines) + "\n")

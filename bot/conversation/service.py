@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Optional, Protocol
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from bot.analytics import events
 from bot.conversation.broker import Broker
 from bot.conversation.models import Conversation, Message
 from bot.conversation.rasa_client import RasaClient, RasaUnavailable
@@ -73,6 +74,8 @@ class Chat:
         conversation_id = uuid.uuid4().hex
         with session_scope(self.url) as session:
             session.add(Conversation(id=conversation_id, customer_id=customer_id, mode="bot"))
+            events.record(session, "conversation_started", conversation_id, key=f"start:{conversation_id}",
+                          data={"customer_id": customer_id})
         return conversation_id
 
     def conversation(self, conversation_id: str) -> Optional[Conversation]:

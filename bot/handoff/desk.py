@@ -21,6 +21,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from sqlalchemy import func, or_, select
 
+from bot.analytics import events
 from bot.conversation.models import Conversation, Message
 from bot.conversation.rasa_client import RasaUnavailable
 from bot.conversation.service import STAFF_CHANNEL, Chat
@@ -115,6 +116,8 @@ class Desk:
             )
             session.add(ticket)
             session.flush()
+            events.record(session, "handoff", conversation_id, key=f"handoff:{ticket.id}", at=now, ticket_id=ticket.id,
+                          target=target, reason=ticket.reason, seller_id=ticket.seller_id)
             waiting = session.execute(select(func.count(Ticket.id)).where(
                 Ticket.target == "agent", Ticket.status == routing.QUEUED)).scalar_one()
             summary = self._summary(session, ticket)
@@ -136,6 +139,8 @@ class Desk:
                 raise Forbidden("상담원만 담당할 수 있어요.")
             self._move(ticket, "claim")
             ticket.assignee_id = user["id"]
+            events.record(session, "ticket_claimed", ticket.conversation_id, key=f"claim:{ticket.id}", at=self.clock(),
+                          ticket_id=ticket.id, staff_id=user["id"], role=user["role"])
             summary = self._summary(session, ticket)
         self._publish(summary)
         return summary
@@ -149,6 +154,8 @@ class Desk:
                 ticket.status, ticket.assignee_id = routing.ASSIGNED, user["id"]
             ticket.updated_at = self.clock()
             conversation_id = ticket.conversation_id
+            events.record(session, "ticket_replied", conversation_id, at=ticket.updated_at, ticket_id=ticket.id,
+                          staff_id=user["id"], role=user["role"])
             summary = self._summary(session, ticket)
         message = self.chat.post(conversation_id, user["role"], text, author=user["display_name"])
         self._publish(summary)
@@ -202,6 +209,9 @@ class Desk:
             ticket.status, ticket.assignee_id = routing.RESOLVED, user["id"]
             ticket.updated_at = now
             conversation_id = ticket.conversation_id
+            events.record(session, "seller_decision", conversation_id, key=f"decision:{ticket.id}", at=now,
+                          ticket_id=ticket.id, staff_id=user["id"], role=user["role"],
+                          data={"approve": approve, "kind": claim.kind})
             summary = self._summary(session, ticket)
         self.chat.post(conversation_id, user["role"], text, author=user["display_name"])
         self._end_window(ticket_id)
@@ -219,6 +229,8 @@ class Desk:
             for ticket in tickets:
                 ticket.target, ticket.status, ticket.assignee_id = "agent", routing.QUEUED, None
                 ticket.escalated_at = ticket.updated_at = now
+                events.record(session, "ticket_escalated", ticket.conversation_id, key=f"escalate:{ticket.id}", at=now,
+                              ticket_id=ticket.id, seller_id=ticket.seller_id)
                 escalated.append((ticket.id, ticket.conversation_id, self._summary(session, ticket)))
         for ticket_id, conversation_id, summary in escalated:
             self.chat.post(conversation_id, "system", ESCALATED)
@@ -338,6 +350,9 @@ class Desk:
             self._move(ticket, move)
             ticket.assignee_id = ticket.assignee_id or user["id"]
             ticket.updated_at = self.clock()
+            events.record(session, "ticket_handed_back" if move == "hand_back" else "ticket_closed", ticket.conversation_id,
+                          key=f"finish:{ticket.id}", at=ticket.updated_at, ticket_id=ticket.id, staff_id=user["id"],
+                          role=user["role"])
             conv = session.get(Conversation, ticket.conversation_id)
             was_agent = conv.mode == "agent" and not session.execute(select(Ticket.id).where(
                 Ticket.conversation_id == conv.id, Ticket.target == "agent", Ticket.id != ticket.id,

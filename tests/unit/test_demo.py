@@ -52,13 +52,14 @@ def test_the_shop_seed_alone_adds_no_staff(new_db_url):
     assert "staff" not in summary
 
 
-def test_demo_seed_is_the_shop_seed_plus_staff(new_db_url):
+def test_demo_seed_is_the_shop_seed_plus_staff_and_history(new_db_url):
     shop_url, demo_url = new_db_url(), new_db_url()
     with session_scope(shop_url) as s:
         shop = seed_shop(s, NOW)
     with session_scope(demo_url) as s:
         full = demo.seed(s, NOW)
-    assert {k: v for k, v in full.items() if k != "staff"} == shop
+    assert {k: v for k, v in full.items() if k not in ("staff", "history")} == shop
+    assert full["history"]["conversations"] == demo.DEMO_HISTORY_CONVERSATIONS  # the dashboard is not empty
     assert [(a["username"], a["password"]) for a in full["staff"]] == [
         ("agent1", "agent1234"), ("agent2", "agent1234"), ("seller1", "seller1234"), ("seller2", "seller1234"),
         ("seller3", "seller1234"), ("seller4", "seller1234")]

@@ -26,12 +26,13 @@ def test_endpoints_on_one_machine_keep_conversations_in_sqlite_under_var(var):
     assert path == var / "endpoints-5005.yml"
     assert path.read_text() == (
         'action_endpoint:\n  url: "http://127.0.0.1:5055/webhook"\n'
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {var / 'trackers.db'}\n")
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {var / 'trackers.db'}\n"
+        f'event_broker:\n  type: SQL\n  url: "sqlite:///{stack.ROOT}/var/rasa_events.db"\n')
 
 
 def test_endpoints_with_a_sqlite_tracker_store_elsewhere(var, tmp_path):
     lines = stack.write_endpoints(5055, 5005, env={"TRACKER_STORE_URL": f"sqlite:///{tmp_path}/t.db"}).read_text()
-    assert lines.splitlines()[2:] == ["tracker_store:", "  type: SQL", "  dialect: sqlite", f"  db: {tmp_path}/t.db"]
+    assert lines.splitlines()[2:6] == ["tracker_store:", "  type: SQL", "  dialect: sqlite", f"  db: {tmp_path}/t.db"]
 
 
 def test_endpoints_with_shared_tracker_and_lock_stores(var):
@@ -54,6 +55,9 @@ def test_endpoints_with_shared_tracker_and_lock_stores(var):
         "  url: cache.internal\n"
         "  port: 6380\n"
         "  db: 2\n"
+        "event_broker:\n"
+        "  type: SQL\n"
+        '  url: "sqlite:///{}/var/rasa_events.db"\n'.format(stack.ROOT)
     )
 
 
@@ -61,7 +65,8 @@ def test_endpoints_default_ports_and_redis_database(var):
     env = {"TRACKER_STORE_URL": "postgresql://postgres@127.0.0.1/rasa", "REDIS_URL": "redis://127.0.0.1"}
     lines = stack.write_endpoints(5055, 5005, env=env).read_text().splitlines()
     assert "  port: 5432" in lines and "  username: postgres" in lines and "  password: " in lines
-    assert lines[-3:] == ["  url: 127.0.0.1", "  port: 6379", "  db: 0"]
+    lock = lines.index("lock_store:")
+    assert lines[lock + 2:lock + 5] == ["  url: 127.0.0.1", "  port: 6379", "  db: 0"]
 
 
 def test_wait_for_stops_when_the_process_has_exited(tmp_path):

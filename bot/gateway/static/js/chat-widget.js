@@ -6,6 +6,7 @@ import { ReconnectingSocket, wsUrl } from './realtime.js';
 import { Timeline } from './timeline.js';
 import { renderMessage, normalizeMessage, isMessage, disableButtons } from './message-view.js';
 import { newClientId, isTransient } from './api.js';
+import { CsatSurvey } from './csat-survey.js';
 
 const MESSAGES_PATH = '/api/conversation/messages';
 const MAX_LENGTH = 1000;
@@ -34,6 +35,7 @@ export class ChatWidget {
     this.noticeKind = null;
     this.typingTimer = null;
     this.offlineTimer = null;
+    this.survey = new CsatSurvey(api, els.list, { onChange: () => this.scrollToBottom() });
     this.bindUi();
     this.updateComposer();
   }
@@ -64,6 +66,7 @@ export class ChatWidget {
       if (generation !== this.generation) return;
       this.ingest(data.messages, { live: false });
       this.els.hint.hidden = this.timeline.size > 0;
+      if (this.timeline.size) this.survey.schedule(); // a reload right after the end still gets asked
     } catch (err) {
       if (generation !== this.generation) return;
       this.historyFailed = true;
@@ -85,6 +88,7 @@ export class ChatWidget {
     this.setTyping(false);
     this.hideNotice();
     this.setUnread(0);
+    this.survey.reset();
     return this.generation;
   }
 
@@ -297,9 +301,11 @@ export class ChatWidget {
     if (message.sender === 'customer') {
       this.lastCustomerId = Math.max(this.lastCustomerId, message.id);
       this.markAnswered(message);
+      this.survey.cancel();
       return;
     }
     if (live) this.setTyping(false);
+    if (live) this.survey.schedule();
     if (live && !this.isOpen()) this.setUnread(this.unread + 1);
     if (message.sender !== 'system') this.els.hint.hidden = true;
   }
