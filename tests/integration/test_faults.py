@@ -255,7 +255,10 @@ def alive(pid: int) -> bool:
 
 
 def port_free(port: int) -> bool:
+    """Nobody listens on it: a new server (which sets SO_REUSEADDR, as Sanic and Rasa do) can bind it.
+    Without the option a closed connection's TIME_WAIT would also count as taken."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
             return True
