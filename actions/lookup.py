@@ -18,7 +18,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.identity import latest_entity, latest_text, who
-from actions.wording import order_button
+from actions.question import ORDER_CHOICE, asked
+from actions.wording import order_button, order_choice
 from bot.db import utcnow
 from bot.shop import repo
 from bot.shop.models import Order
@@ -76,7 +77,7 @@ def find_order(
         return Lookup(events=events)
     dispatcher.utter_message(response="utter_choose_order", count=len(candidates),
                              buttons=[order_button(o) for o in candidates])
-    return Lookup(events=events + [SlotSet("order_id", None)])
+    return Lookup(events=events + [SlotSet("order_id", None)] + asked(ORDER_CHOICE, map(order_choice, candidates)))
 
 
 def _guest_order(
