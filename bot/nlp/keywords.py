@@ -155,16 +155,17 @@ def _name_score(compact: str, choice: Dict[str, Any]) -> int:
     return max((sum(1 for w in _words(name) if w in compact) for name in names), default=0)
 
 
-def chosen_order(text: str, choices: Sequence[Dict[str, Any]], today: date) -> Optional[str]:
+def chosen_order(text: str, choices: Sequence[Dict[str, Any]], today: date, ordinals: bool = True) -> Optional[str]:
     """Which of the offered orders the customer typed, or None when the words do not pick exactly one.
 
     `choices` are the offered orders in button order: {"order_id", "title", "names", "status", "ordered"
     (ISO date, KST)}. Read by ordinal (「두번째요」「마지막 거」), then narrowed by what the words say of
     the order: product name (「니트요」), status (「배송중인 거요」) and order day (「어제 주문한 거」).
+    `ordinals=False` for a request made before any list was shown (「어제 주문한 거 취소요」).
     """
     if not choices:
         return None
-    for index, pattern in _ORDINALS:
+    for index, pattern in _ORDINALS if ordinals else ():
         if re.search(pattern + r"(?!\d)", text) and -len(choices) <= index < len(choices):
             return choices[index]["order_id"]
     compact = re.sub(r"[\s\W_]+", "", text.lower())

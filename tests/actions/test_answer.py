@@ -105,3 +105,11 @@ def test_not_an_answer_is_not_understood(shop):
     chat = Chat(1)
     chat.say(ActionCancelOrder(), "취소요", "cancel_order", order_id=shop.orders()["paid_today"])
     assert responses(chat.say(ANSWER, "그거 말고 저번에 그거요", "nlu_fallback")) == ["utter_fallback_first"]
+
+
+def test_a_request_that_names_the_order_needs_no_choice(shop):
+    preparing = shop.orders()["preparing_yesterday"]
+    chat = Chat(1)
+    messages = chat.say(ActionCancelOrder(), "어제 주문한 거 취소요", "cancel_order")
+    assert responses(messages) == ["utter_cancel_confirm_seller"] and messages[0]["order_id"] == preparing
+    assert chat.slots["question"] == "confirm"

@@ -225,3 +225,8 @@ def test_read_answer(question, text, answer):
 def test_named_scenario():
     assert keywords.named_scenario("두번째 거 취소해 주세요") == "cancel"
     assert keywords.named_scenario("배송중인 거요") is None
+
+
+def test_a_request_made_before_the_list_is_not_read_by_ordinal():
+    assert keywords.chosen_order("두번째 주문 취소요", CHOICES, TODAY, ordinals=False) is None
+    assert keywords.chosen_order("어제 주문한 거 취소요", CHOICES, TODAY, ordinals=False) == CHOICES[1]["order_id"]
