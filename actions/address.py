@@ -45,7 +45,9 @@ class ValidateAddressForm(FormValidationAction):
     def validate_new_address(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        text = keywords.address_from_text(str(value or ""))
+        if value is None:  # the scenario's reset of the slot, validated when the form starts: nothing typed yet
+            return {"new_address": None}
+        text = keywords.address_from_text(str(value))
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         if intent in _GIVE_UP_INTENTS or keywords.is_giving_up(text):
             return {"new_address": None, "address_step": "aborted"}
