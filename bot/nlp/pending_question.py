@@ -12,17 +12,16 @@ Nothing is learned: the policy persists nothing, and changing its code needs no 
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.policies.policy import Policy, PolicyPrediction, SupportedData
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.engine.storage.resource import Resource
-
-from datetime import datetime
 
 from bot.clock import KST
 from bot.nlp.keywords import read_answer
