@@ -192,8 +192,8 @@ def test_return_order_by_name_reason_typed_then_declined_with_anyo(stack):
 
 
 def test_exchange_typed_yes_goes_to_the_seller(stack):
-    me = stack.customer(6)
-    shelf = named(stack, 6, "원목 수납 선반")
+    me = stack.customer(3)  # not 6: the console test looks for 강태민's agent ticket by name
+    shelf = next(o for o in find_orders_of(stack, 3, Status.DELIVERED) if o.items[0].product_name == "캐시미어 라운드 니트")
     assert typed(me, f"{shelf.id} 교환하고 싶어요 사이즈가 안 맞아요").endswith("요청할까요?")
     assert "판매자에게 교환을 요청했어요" in typed(me, "그렇게 해주세요")
     order, claims, _, tickets = rows(stack, shelf.id)
