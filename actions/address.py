@@ -10,6 +10,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
 from actions.identity import who
+from actions.question import CONFIRM, asked
 from actions.scenario import ScenarioAction
 from actions.wording import order_vars
 from bot.db import session_scope
@@ -44,7 +45,9 @@ class ValidateAddressForm(FormValidationAction):
     def validate_new_address(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        text = str(value or "").strip()
+        if value is None:  # the scenario's reset of the slot, validated when the form starts: nothing typed yet
+            return {"new_address": None}
+        text = keywords.address_from_text(str(value))
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         if intent in _GIVE_UP_INTENTS or keywords.is_giving_up(text):
             return {"new_address": None, "address_step": "aborted"}
@@ -89,4 +92,5 @@ class ActionSubmitAddress(Action):
             else:
                 dispatcher.utter_message(response=f"utter_address_refused_{decision.code}", **values)
                 return reset
-        return reset + [SlotSet("pending_change", {"kind": kind, "order_id": order_id, "address": address})]
+        return reset + [SlotSet("pending_change", {"kind": kind, "order_id": order_id, "address": address})] \
+            + asked(CONFIRM)

@@ -8,6 +8,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
+from actions.question import CONFIRM, asked
 from actions.scenario import ScenarioAction
 from actions.wording import order_vars
 from bot.shop import policy
@@ -19,10 +20,10 @@ def cancel(dispatcher: CollectingDispatcher, tracker: Tracker, session: Session,
     values = order_vars(order)
     if decision.outcome == policy.ALLOW:
         dispatcher.utter_message(response="utter_cancel_confirm_now", **values)
-        return [SlotSet("pending_change", {"kind": "cancel_now", "order_id": order.id})]
+        return [SlotSet("pending_change", {"kind": "cancel_now", "order_id": order.id})] + asked(CONFIRM)
     if decision.outcome == policy.SELLER:
         dispatcher.utter_message(response="utter_cancel_confirm_seller", **values)
-        return [SlotSet("pending_change", {"kind": "cancel_request", "order_id": order.id})]
+        return [SlotSet("pending_change", {"kind": "cancel_request", "order_id": order.id})] + asked(CONFIRM)
     dispatcher.utter_message(response=f"utter_cancel_refused_{decision.code}", **values)
     return []
 

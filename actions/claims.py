@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from actions.handoff_payload import hand_off
 from actions.identity import latest_text
+from actions.question import CONFIRM, RETURN_REASON, asked
 from actions.scenario import ScenarioAction, run_scenario
 from actions.wording import day_label, order_vars, won
 from bot.db import utcnow
@@ -44,7 +45,7 @@ def refund(dispatcher: CollectingDispatcher, tracker: Tracker, session: Session,
     values = order_vars(order)
     if status is Status.DELIVERED and reason is None:
         dispatcher.utter_message(response="utter_ask_return_reason", **values)
-        return []
+        return asked(RETURN_REASON)
     decision = policy.return_request(status, order.delivered_at, utcnow(), reason or policy.CHANGE_OF_MIND,
                                      order.total_amount, order.seller.return_shipping_fee)
     events: List[EventType] = [SlotSet("return_reason", reason)]
@@ -53,7 +54,8 @@ def refund(dispatcher: CollectingDispatcher, tracker: Tracker, session: Session,
                       reason_label=policy.RETURN_REASON_LABELS[reason])
         response = "utter_return_confirm_fee" if decision.fee else "utter_return_confirm_free"
         dispatcher.utter_message(response=response, **values)
-        return events + [SlotSet("pending_change", {"kind": "return", "order_id": order.id, "reason": reason})]
+        return events + [SlotSet("pending_change", {"kind": "return", "order_id": order.id, "reason": reason})] \
+            + asked(CONFIRM)
     if decision.outcome == policy.AGENT:
         values.update(days=decision.days_since_delivery)
         response = "utter_return_late_defect" if decision.code == "late_defect" else "utter_return_confirmed_order"
@@ -72,13 +74,14 @@ def exchange(dispatcher: CollectingDispatcher, tracker: Tracker, session: Sessio
     decision = policy.exchange_request(status, order.delivered_at, utcnow(), reason or policy.CHANGE_OF_MIND)
     if decision.code == "window_passed" and reason is None:
         dispatcher.utter_message(response="utter_ask_return_reason", **values)
-        return []
+        return asked(RETURN_REASON)
     values.update(days=decision.days_since_delivery)
     if decision.outcome == policy.SELLER:
         dispatcher.utter_message(response="utter_exchange_confirm", **values)
         detail = latest_text(tracker)
         return [SlotSet("pending_change", {"kind": "exchange", "order_id": order.id,
-                                           "reason": reason or policy.CHANGE_OF_MIND, "detail": detail})]
+                                           "reason": reason or policy.CHANGE_OF_MIND, "detail": detail})] \
+            + asked(CONFIRM)
     if decision.outcome == policy.AGENT:
         response = "utter_return_late_defect" if decision.code == "late_defect" else "utter_return_confirmed_order"
         dispatcher.utter_message(response=response, **values)

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff_payload import hand_off
 from actions.identity import Who, latest_text, who
+from actions.question import answered
 from actions.wording import day_label, order_vars, won
 from actions.handoff import not_understood
 from bot.db import session_scope, utcnow
@@ -19,7 +20,7 @@ from bot.nlp.keywords import is_plain_answer
 from bot.shop import policy, repo
 from bot.shop.models import Order, Status
 
-CLEAR = [SlotSet("pending_change", None), SlotSet("task", None), SlotSet("return_reason", None)]
+CLEAR = [SlotSet("pending_change", None), SlotSet("task", None), SlotSet("return_reason", None)] + answered()
 
 
 def _own_order(session, person: Who, tracker: Tracker, order_id: str) -> Optional[Order]:
@@ -28,67 +29,83 @@ def _own_order(session, person: Who, tracker: Tracker, order_id: str) -> Optiona
     return repo.order_for_customer(session, order_id, person.customer_id)
 
 
+def confirm_change(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """Yes: carry out the pending change (a typed 「응」 or the button)."""
+    pending = tracker.get_slot("pending_change")
+    if not pending:
+        if not is_plain_answer(latest_text(tracker)):
+            return not_understood(dispatcher, tracker)
+        dispatcher.utter_message(response="utter_nothing_pending")
+        return []
+    person = who(tracker)
+    conversation, now = tracker.sender_id, utcnow()
+    events: List[EventType] = list(CLEAR)
+    try:
+        with session_scope() as session:
+            order = _own_order(session, person, tracker, pending["order_id"])
+            if order is None:
+                dispatcher.utter_message(response="utter_order_not_found", order_id=pending["order_id"])
+                return events
+            values = order_vars(order)
+            kind = pending["kind"]
+            if kind == "cancel_now":
+                claim = repo.cancel_now(session, order, person.actor, conversation, now)
+                dispatcher.utter_message(response="utter_cancel_done", **values,
+                                         refund_date=day_label(claim.expected_refund_date))
+            elif kind == "cancel_request":
+                claim = repo.request_cancel(session, order, person.actor, conversation, now)
+                session.flush()
+                dispatcher.utter_message(response="utter_cancel_requested", claim_no=claim.claim_no)
+                events += hand_off(dispatcher, tracker, target="seller", reason="cancel_request",
+                                   kind="cancel_request", order=order, claim_id=claim.id)
+            elif kind == "return":
+                decision = policy.return_request(Status(order.status), order.delivered_at, now, pending["reason"],
+                                                 order.total_amount, order.seller.return_shipping_fee)
+                if not decision.allowed:
+                    raise repo.StaleOrder(order.id)
+                claim = repo.create_return(session, order, pending["reason"], decision.fee,
+                                           decision.refund_amount, person.actor, conversation, now)
+                dispatcher.utter_message(response="utter_return_done", claim_no=claim.claim_no,
+                                         refund=won(decision.refund_amount))
+            elif kind == "exchange":
+                claim = repo.create_exchange(session, order, pending.get("reason"), pending.get("detail"),
+                                             person.actor, conversation, now)
+                session.flush()
+                dispatcher.utter_message(response="utter_exchange_requested", claim_no=claim.claim_no)
+                events += hand_off(dispatcher, tracker, target="seller", reason="exchange", kind="exchange",
+                                   order=order, claim_id=claim.id)
+            elif kind == "address_now":
+                repo.change_address(session, order, pending["address"], person.actor, conversation, now)
+                dispatcher.utter_message(response="utter_address_done", address=pending["address"])
+            elif kind == "address_request":
+                claim = repo.request_address_change(session, order, pending["address"], person.actor,
+                                                    conversation, now)
+                session.flush()
+                dispatcher.utter_message(response="utter_address_requested", claim_no=claim.claim_no)
+                events += hand_off(dispatcher, tracker, target="seller", reason="address_request",
+                                   kind="address_request", order=order, claim_id=claim.id)
+    except repo.StaleOrder:
+        dispatcher.utter_message(response="utter_change_failed", order_id=pending["order_id"])
+    return events + [SlotSet("new_address", None)]
+
+
+def decline_change(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """No: drop the pending change (a typed 「됐어요」 or the button)."""
+    if tracker.get_slot("pending_change"):
+        dispatcher.utter_message(response="utter_change_declined")
+    elif not is_plain_answer(latest_text(tracker)):
+        return not_understood(dispatcher, tracker)
+    else:
+        dispatcher.utter_message(response="utter_anything_else")
+    return CLEAR + [SlotSet("new_address", None)]
+
+
 class ActionConfirmChange(Action):
     def name(self) -> Text:
         return "action_confirm_change"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        pending = tracker.get_slot("pending_change")
-        if not pending:
-            if not is_plain_answer(latest_text(tracker)):
-                return not_understood(dispatcher, tracker)
-            dispatcher.utter_message(response="utter_nothing_pending")
-            return []
-        person = who(tracker)
-        conversation, now = tracker.sender_id, utcnow()
-        events: List[EventType] = list(CLEAR)
-        try:
-            with session_scope() as session:
-                order = _own_order(session, person, tracker, pending["order_id"])
-                if order is None:
-                    dispatcher.utter_message(response="utter_order_not_found", order_id=pending["order_id"])
-                    return events
-                values = order_vars(order)
-                kind = pending["kind"]
-                if kind == "cancel_now":
-                    claim = repo.cancel_now(session, order, person.actor, conversation, now)
-                    dispatcher.utter_message(response="utter_cancel_done", **values,
-                                             refund_date=day_label(claim.expected_refund_date))
-                elif kind == "cancel_request":
-                    claim = repo.request_cancel(session, order, person.actor, conversation, now)
-                    session.flush()
-                    dispatcher.utter_message(response="utter_cancel_requested", claim_no=claim.claim_no)
-                    events += hand_off(dispatcher, tracker, target="seller", reason="cancel_request",
-                                       kind="cancel_request", order=order, claim_id=claim.id)
-                elif kind == "return":
-                    decision = policy.return_request(Status(order.status), order.delivered_at, now, pending["reason"],
-                                                     order.total_amount, order.seller.return_shipping_fee)
-                    if not decision.allowed:
-                        raise repo.StaleOrder(order.id)
-                    claim = repo.create_return(session, order, pending["reason"], decision.fee,
-                                               decision.refund_amount, person.actor, conversation, now)
-                    dispatcher.utter_message(response="utter_return_done", claim_no=claim.claim_no,
-                                             refund=won(decision.refund_amount))
-                elif kind == "exchange":
-                    claim = repo.create_exchange(session, order, pending.get("reason"), pending.get("detail"),
-                                                 person.actor, conversation, now)
-                    session.flush()
-                    dispatcher.utter_message(response="utter_exchange_requested", claim_no=claim.claim_no)
-                    events += hand_off(dispatcher, tracker, target="seller", reason="exchange", kind="exchange",
-                                       order=order, claim_id=claim.id)
-                elif kind == "address_now":
-                    repo.change_address(session, order, pending["address"], person.actor, conversation, now)
-                    dispatcher.utter_message(response="utter_address_done", address=pending["address"])
-                elif kind == "address_request":
-                    claim = repo.request_address_change(session, order, pending["address"], person.actor,
-                                                        conversation, now)
-                    session.flush()
-                    dispatcher.utter_message(response="utter_address_requested", claim_no=claim.claim_no)
-                    events += hand_off(dispatcher, tracker, target="seller", reason="address_request",
-                                       kind="address_request", order=order, claim_id=claim.id)
-        except repo.StaleOrder:
-            dispatcher.utter_message(response="utter_change_failed", order_id=pending["order_id"])
-        return events + [SlotSet("new_address", None)]
+        return confirm_change(dispatcher, tracker)
 
 
 class ActionDeclineChange(Action):
@@ -96,10 +113,4 @@ class ActionDeclineChange(Action):
         return "action_decline_change"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        if tracker.get_slot("pending_change"):
-            dispatcher.utter_message(response="utter_change_declined")
-        elif not is_plain_answer(latest_text(tracker)):
-            return not_understood(dispatcher, tracker)
-        else:
-            dispatcher.utter_message(response="utter_anything_else")
-        return CLEAR + [SlotSet("new_address", None)]
+        return decline_change(dispatcher, tracker)

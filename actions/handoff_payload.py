@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import List, Optional
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ConversationPaused, EventType
+from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.identity import who
@@ -52,4 +52,7 @@ def hand_off(
         slots=slots,
     )
     dispatcher.utter_message(json_message={"handoff": request})
-    return [ConversationPaused()] if target == "agent" else []
+    if target != "agent":
+        return []
+    # The agent has the conversation now: a later 「응」 answers nothing the bot asked.
+    return [ConversationPaused(), SlotSet("question", None), SlotSet("choices", None)]

@@ -20,7 +20,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.identity import latest_entity, latest_text, who
-from actions.wording import order_button
+from bot.clock import KST
+from bot.nlp.keywords import chosen_order
+from actions.question import ORDER_CHOICE, asked
+from actions.wording import order_button, order_choice
 from bot.db import utcnow
 from bot.shop import repo
 from bot.shop.models import Order
@@ -76,9 +79,14 @@ def find_order(
     if not candidates:
         dispatcher.utter_message(response="utter_no_orders")
         return Lookup(events=events)
+    choices = [order_choice(o) for o in candidates]
+    # 「어제 주문한 거 취소요」「니트 반품할래요」: the request already says which order.
+    named = chosen_order(latest_text(tracker), choices, datetime.now(KST).date(), ordinals=False)
+    if named is not None and not continuing:
+        return Lookup(next(o for o in candidates if o.id == named), events + [SlotSet("order_id", named)])
     dispatcher.utter_message(response="utter_choose_order", count=len(candidates),
                              buttons=[order_button(o) for o in candidates])
-    return Lookup(events=events + [SlotSet("order_id", None)])
+    return Lookup(events=events + [SlotSet("order_id", None)] + asked(ORDER_CHOICE, choices))
 
 
 def _guest_order(

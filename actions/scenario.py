@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.lookup import find_order
+from actions.question import answered
 from bot.db import session_scope
 from bot.shop.models import Order
 
@@ -27,7 +28,7 @@ def run_scenario(
     """Find the order for scenario `name` (or ask what is missing), then run `scenario` on it."""
     with session_scope() as session:
         found = find_order(dispatcher, tracker, session, name, continuing)
-        events = found.events
+        events = answered() + found.events
         if found.order is not None:
             events = events + scenario(dispatcher, tracker, session, found.order)
     if not any(e.get("event") == "slot" and e.get("name") == "address_step" for e in events):

@@ -46,6 +46,17 @@ def order_vars(order: Order) -> Dict[str, Any]:
     return values
 
 
+def order_choice(order: Order) -> Dict[str, Any]:
+    """What a typed order choice is matched against (bot.nlp.keywords.chosen_order)."""
+    return {
+        "order_id": order.id,
+        "title": order.title,
+        "names": [item.product_name for item in order.items],
+        "status": order.status,
+        "ordered": to_kst(order.ordered_at).date().isoformat(),
+    }
+
+
 def order_button(order: Order) -> Dict[str, str]:
     """「11/24 무선 이어폰 외 1건 (배송중)」 choosing this order."""
     ordered = to_kst(order.ordered_at)

@@ -57,3 +57,14 @@ def test_address_change_refused_once_shipped(shop):
     assert responses(messages) == ["utter_address_refused_shipped"]
     assert messages[0]["carrier_phone"]
     assert chat.slots["address_step"] is None
+
+
+def test_the_slot_reset_when_the_form_starts_is_not_an_invalid_answer():
+    # The scenario resets new_address to None; the form validates it on activation. Before this
+    # fix every address change began with 「주소를 알아보지 못했어요」 and counted one failed attempt.
+    assert validate(None) == ({"new_address": None}, [])
+
+
+def test_an_address_typed_with_a_request_keeps_only_the_address():
+    assert validate("서울시 강남구 테헤란로 123, 101동 202호로 바꿔주세요")[0] == \
+        {"new_address": "서울시 강남구 테헤란로 123, 101동 202호"}

@@ -14,7 +14,7 @@ def test_request_human_pauses_with_context(shop):
     handoff = handoff_of(messages)
     assert responses(messages) == ["utter_handoff_agent", "custom"]
     assert (handoff["target"], handoff["reason"], handoff["customer_id"]) == ("agent", "requested", 1)
-    assert [e["event"] for e in chat.returned] == ["pause"]
+    assert [(e["event"], e.get("name")) for e in chat.returned] == [("pause", None), ("slot", "question"), ("slot", "choices")]
 
 
 def test_second_fallback_in_a_row_hands_off(shop):

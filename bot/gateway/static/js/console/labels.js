@@ -16,8 +16,8 @@ export const TARGET_LABELS = { agent: '상담원', seller: '판매자' };
 
 export const ROLE_LABELS = { agent: '상담원', seller: '판매자' };
 
-/** Kinds a seller approves or rejects. */
-export const DECISION_KINDS = new Set(['cancel_request', 'address_request']);
+/** Kinds of request a seller approves or rejects (an agent too, once the ticket has escalated). */
+export const DECISION_KINDS = new Set(['cancel_request', 'address_request', 'exchange']);
 
 const DONE_STATUSES = new Set(['resolved', 'closed', 'done', 'cancelled', 'canceled']);
 const ASSIGNED_STATUSES = new Set(['assigned', 'in_progress']);
@@ -33,8 +33,10 @@ export function isDone(ticket) {
   return statusGroup(ticket && ticket.status) === 'done';
 }
 
+/** The ticket carries a request to approve or reject: the seller's, or the agents' after an escalation. */
 export function hasDecision(ticket) {
-  return Boolean(ticket && ticket.target === 'seller' && DECISION_KINDS.has(ticket.kind));
+  if (!ticket || !DECISION_KINDS.has(ticket.kind)) return false;
+  return ticket.target === 'seller' || Boolean(ticket.escalated);
 }
 
 export function sameId(a, b) {
