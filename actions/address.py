@@ -72,7 +72,7 @@ class ActionSubmitAddress(Action):
         order_id = tracker.get_slot("order_id")
         if tracker.get_slot("address_step") == "aborted" or not address or not order_id:
             dispatcher.utter_message(response="utter_address_aborted")
-            return reset + [SlotSet("new_address", None), SlotSet("task", None)]
+            return reset + [SlotSet("new_address", None), SlotSet("scenario", None)]
         person = who(tracker)
         with session_scope() as session:
             order = (repo.order_for_customer(session, order_id, person.customer_id) if not person.guest

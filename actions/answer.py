@@ -31,18 +31,18 @@ class ActionAnswerQuestion(Action):
         question = tracker.get_slot("question")
         text = latest_text(tracker)
         answer = read_answer(question, text, tracker.get_slot("choices") or (), datetime.now(KST).date())
-        task = tracker.get_slot("task")
+        current = tracker.get_slot("scenario")
         if answer is None:  # only predicted on an answer; an old model or a race lands here
             return not_understood(dispatcher, tracker)
         if question == CONFIRM:
             return confirm_change(dispatcher, tracker) if answer else decline_change(dispatcher, tracker)
         if question == RETURN_REASON:
             tracker.slots["return_reason"] = answer  # as the reason button sets it
-            name = task if task in ("refund", "return", "exchange") else "return"
+            name = current if current in ("refund", "return", "exchange") else "return"
             return [SlotSet("return_reason", answer)] + resume(dispatcher, tracker, name)
         if question == ORDER_CHOICE:
             tracker.slots["order_id"] = answer  # as the order button sets it
             # 「두번째 거 취소해 주세요」 names its own scenario; else the one that asked.
-            name = named_scenario(text) or (task if task in SCENARIOS else "status")
+            name = named_scenario(text) or (current if current in SCENARIOS else "status")
             return [SlotSet("order_id", answer)] + resume(dispatcher, tracker, name)
         return not_understood(dispatcher, tracker)

@@ -20,7 +20,7 @@ from bot.nlp.keywords import is_plain_answer
 from bot.shop import policy, repo
 from bot.shop.models import Order, Status
 
-CLEAR = [SlotSet("pending_change", None), SlotSet("task", None), SlotSet("return_reason", None)] + answered()
+CLEAR = [SlotSet("pending_change", None), SlotSet("scenario", None), SlotSet("return_reason", None)] + answered()
 
 
 def _own_order(session, person: Who, tracker: Tracker, order_id: str) -> Optional[Order]:

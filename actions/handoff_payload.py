@@ -16,7 +16,7 @@ from bot.handoff.payload import HandoffRequest, IntentGuess
 from bot.shop.models import Order
 
 # Slots a human should see in a handoff; everything else is internal bookkeeping.
-CONTEXT_SLOTS = ("order_id", "task", "return_reason", "pending_change", "new_address", "verified_order")
+CONTEXT_SLOTS = ("order_id", "scenario", "return_reason", "pending_change", "new_address", "verified_order")
 
 
 def hand_off(

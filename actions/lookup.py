@@ -51,7 +51,7 @@ def find_order(
     `continuing` is true when the customer is answering the bot's question, so the
     order number given earlier in this scenario still counts.
     """
-    events: List[EventType] = [SlotSet("task", scenario)]  # the domain's slot for the scenario
+    events: List[EventType] = [SlotSet("scenario", scenario)]
     given = latest_entity(tracker, "order_id")
     if given is None and _LONG_DIGITS.search(latest_text(tracker)):
         dispatcher.utter_message(response="utter_malformed_order_id")

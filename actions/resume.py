@@ -1,6 +1,6 @@
 """Continuing a scenario by name: a detail given on its own, or an order number NLU did not place.
 
-The scenario's name is kept in the `task` slot (the domain's word for it) by actions.lookup.
+The scenario's name is kept in the `scenario` slot by actions.lookup.
 """
 from __future__ import annotations
 
@@ -36,10 +36,10 @@ class ActionResumeScenario(Action):
     """A detail on its own (order number, phone digits, a button) continues the pending scenario."""
 
     def name(self) -> Text:
-        return "action_resume_task"  # the domain's name, after its `task` slot
+        return "action_resume_scenario"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        name: Optional[str] = tracker.get_slot("task")
+        name: Optional[str] = tracker.get_slot("scenario")
         if name not in SCENARIOS:
             if latest_entity(tracker, "order_id") is None and tracker.get_slot("verified_order") is None \
                     and latest_entity(tracker, "phone_last4") is None:

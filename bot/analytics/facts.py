@@ -12,7 +12,7 @@ from bot.clock import to_kst
 
 SMALL_TALK = {"greet", "goodbye", "thank", "bot_challenge"}  # a conversation of only these asked nothing
 # A customer message "got the fallback" when the fallback action ran or the bot said a fallback response
-# (other actions say them too: a 「네」 with nothing to confirm, a task that cannot resume).
+# (other actions say them too: a 「네」 with nothing to confirm, a scenario that cannot resume).
 FALLBACK_ACTIONS = {"action_fallback", "action_default_fallback", "action_two_stage_fallback"}
 FALLBACK_RESPONSES = {"utter_fallback_first", "utter_fallback_handoff"}
 # Questions whose silence is a quiet "no": "anything else?" is an end, not an abandonment.

@@ -447,7 +447,7 @@ def _order_context(order: Optional[Order]) -> Optional[dict]:
 
 
 # --- what a seller may see ----------------------------------------------------------------
-SELLER_SLOTS = ("task", "return_reason")  # plus order_id, verified_order, pending_change of their own order
+SELLER_SLOTS = ("scenario", "return_reason")  # plus order_id, verified_order, pending_change of their own order
 OTHER_ORDER = "[다른 주문번호]"
 HIDDEN_NUMBER = "[번호 가림]"
 _LONG_NUMBER = re.compile(r"(?<![0-9])[0-9](?:-?[0-9]){8,}(?![0-9])")

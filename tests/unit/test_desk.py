@@ -258,7 +258,7 @@ def busy_seller_conversation(desk):
     desk.open_ticket(conversation_id, {"target": "seller", "reason": "product_question", "kind": "question",
                                        "order_id": order_id, "seller_id": seller_id, "claim_id": None,
                                        "intent": {"name": "ask_seller", "confidence": 0.9},
-                                       "slots": {"order_id": order_id, "task": "seller",
+                                       "slots": {"order_id": order_id, "scenario": "seller",
                                                  "verified_order": other_id, "new_address": "서울시 강남구 테헤란로 1"}})
     post(conversation_id, "customer", f"그리고 {other_id} 송장 {other_tracking} 맞나요?")
     post(conversation_id, "bot", f"네, {other_tracking} 맞아요.")
@@ -282,7 +282,7 @@ def test_a_seller_sees_only_their_tickets_window_and_order(desk):
     assert leaks == []
     assert texts == [f"{order_id} 이 상품 재입고 언제 되나요?", "그리고 [다른 주문번호] 송장 [번호 가림] 맞나요?",
                      "다음 주 수요일에 재입고돼요.", "상담이 종료되었어요. 이용해 주셔서 감사해요."]
-    assert detail["context"]["slots"] == {"order_id": order_id, "task": "seller"}
+    assert detail["context"]["slots"] == {"order_id": order_id, "scenario": "seller"}
     assert detail["context"]["order"]["id"] == order_id
     agent = staff(desk, "agent1")
     assert len(desk.ticket_detail(ticket_id, agent)["messages"]) == 9, "agents see the whole conversation"
