@@ -9,6 +9,7 @@ still knows what to roll back to. (A restarted Rasa starts with the model its co
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -38,16 +39,20 @@ class ModelSwitch:
         tmp.write_text(json.dumps(state, ensure_ascii=False, indent=1))
         tmp.replace(self.state_file)
 
+    @property
+    def root(self) -> Path:
+        return Path(os.path.abspath(self.models_dir))
+
     def name_of(self, path: Path) -> str:
-        return str(path.resolve().relative_to(self.models_dir.resolve()))
+        return str(Path(os.path.abspath(path)).relative_to(self.root))
 
     def resolve(self, name: str) -> Path:
-        """A model named relative to the models dir ("candidates/x.tar.gz"); nothing outside it."""
+        """A model named relative to the models dir ("candidates/x.tar.gz"); nothing outside it
+        (a symbolic link inside it may point anywhere: the operator put it there)."""
         if not isinstance(name, str) or not name.endswith(".tar.gz"):
             raise UnknownModel("모델 파일 이름이 올바르지 않아요.")
-        root = self.models_dir.resolve()
-        path = (root / name).resolve()
-        if root not in path.parents or not path.is_file():
+        path = Path(os.path.normpath(self.root / name))
+        if self.root not in path.parents or not path.is_file():
             raise UnknownModel(f"모델을 찾을 수 없어요: {name}")
         return path
 
@@ -60,18 +65,18 @@ class ModelSwitch:
                 return self.resolve(name)
             except UnknownModel:
                 pass
-        top = sorted(self.models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
-        return top[0].resolve() if top else None
+        top = sorted(self.root.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+        return top[0] if top else None
 
     def available(self) -> List[Dict[str, Any]]:
         state, serving = self.state(), self.serving()
-        paths = list(self.models_dir.glob("*.tar.gz")) + list((self.models_dir / "candidates").glob("*.tar.gz"))
+        paths = list(self.root.glob("*.tar.gz")) + list((self.root / "candidates").glob("*.tar.gz"))
         out = []
         for path in sorted(paths, key=lambda p: p.stat().st_mtime, reverse=True):
             name = self.name_of(path)
             out.append({"model": name, "size_mb": round(path.stat().st_size / 1e6, 1),
                         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(path.stat().st_mtime)),
-                        "serving": serving is not None and path.resolve() == serving,
+                        "serving": serving is not None and path == serving,
                         "previous": name == state.get("previous")})
         return out
 

@@ -66,11 +66,12 @@ def intent_files(project: Path) -> Dict[str, Path]:
 
 
 def known_intents(project: Path) -> List[str]:
-    """The domain's intents and the retrieval intents (faq/<topic>) the data defines."""
+    """The domain's intents, retrieval intents by their topics (faq/<topic>) as the data defines them."""
     domain = yaml.safe_load((project / "domain.yml").read_text(encoding="utf-8")) or {}
     names = {i if isinstance(i, str) else next(iter(i)) for i in domain.get("intents") or []}
-    names |= {name for name in intent_files(project) if "/" in name and name.split("/")[0] in names}
-    return sorted(names)
+    retrieval = {name for name in intent_files(project) if "/" in name and name.split("/")[0] in names}
+    # A retrieval intent is chosen by its topic (faq/payment), never as a whole (faq).
+    return sorted((names - {name.split("/")[0] for name in retrieval}) | retrieval)
 
 
 def existing_examples(project: Path) -> Dict[str, Tuple[str, str]]:

@@ -228,11 +228,10 @@ class Trainer:
             raise RuntimeError("rasa train이 실패했어요: " + ANSI.sub("", tail.strip().splitlines()[-1] if tail.strip() else ""))
         job.train_seconds = round(time.time() - began, 1)
         model = self.candidates / f"{name}.tar.gz"
-        job.model = str(model.relative_to(self.models_dir))
+        job.model = f"candidates/{model.name}"
         began = time.time()
         serving = self.serving()
-        job.serving = str(serving.relative_to(self.models_dir)) if serving and self.models_dir in serving.parents else (
-            str(serving) if serving else None)
+        job.serving = serving.name if serving else None
         self._set(job, "evaluating", 0, "새 모델을 평가하는 중")
         new = self.evaluate(model)
         self._set(job, "evaluating", 0.5, "지금 모델을 평가하는 중")
