@@ -23,7 +23,7 @@ from bot.studio.privacy import mask
 from bot.studio.review import names_of
 from bot.studio.tables import InboxDecision
 
-UNSURE_BELOW = 0.8
+UNSURE_BELOW = 0.9  # DIET is often wrong with confidence 0.7-0.9 (design notes): 0.9 catches those
 NEAR_DUPLICATE = 0.6
 DAYS = 30
 MAX_MESSAGES = 3000

@@ -33,9 +33,9 @@ pytestmark = [pytest.mark.stack, pytest.mark.skipif(
 CORRECTIONS = {
     "주문 물리고 싶어요": ("cancel_order", "data/nlu/orders.yml"),  # contact_seller 0.88
     "짐이 아직도 안와": ("check_order_status", "data/nlu/orders.yml"),  # nlu_fallback
-    "이사가서 다른데로 보내줘": ("change_shipping_address", "data/nlu/orders.yml"),  # return_or_exchange 0.95
+    "주문 물릴래요": ("cancel_order", "data/nlu/orders.yml"),  # nlu_fallback
 }
-# The same message typed differently: one group in the inbox.
+# The same message typed differently: one group in the inbox (contact_seller 0.88, 0.88, nlu_fallback).
 VARIANTS = {"주문 물리고 싶어요": ["주문물리고 싶어요!!", "주문 물리고 싶어요 ㅠ"]}
 CHAT = ["안녕하세요", "고마워요"]  # the scripted customer during the swap
 TRAIN_TIMEOUT = 1800
@@ -123,7 +123,8 @@ def test_review_correct_retrain_swap_and_roll_back(studio_stack):
     assert groups[0] is found["주문 물리고 싶어요"] or groups[0]["count"] >= 3  # most frequent first
 
     # 3. the author corrects them (the text is taken from the customer's message, server side)
-    files_before = {f: (project / f).read_text() for _, f in CORRECTIONS.values()}
+    orders = project / "data" / "nlu" / "orders.yml"
+    orders_before = orders.read_text().splitlines()
     for text, (intent, file) in CORRECTIONS.items():
         resp = author.call("POST", "/api/staff/nlu/examples", json={"intent": intent,
                                                                      "message_ids": found[text]["message_ids"]})
@@ -140,10 +141,9 @@ def test_review_correct_retrain_swap_and_roll_back(studio_stack):
         blocks = yaml.safe_load((project / file).read_text())["nlu"]
         block = next(b for b in blocks if b.get("intent") == intent)
         assert f"- {text}" in block["examples"].splitlines()
-    for file, old in files_before.items():
-        new_lines = (project / file).read_text().splitlines()
-        assert [line for line in new_lines if line not in old.splitlines()] == [f"    - {t}" for t in CORRECTIONS]
-    assert len(new_lines) == len(old.splitlines()) + len(CORRECTIONS)
+    orders_after = orders.read_text().splitlines()
+    assert sorted(set(orders_after) - set(orders_before)) == sorted(f"    - {t}" for t in CORRECTIONS)
+    assert len(orders_after) == len(orders_before) + len(CORRECTIONS)
     repo_orders = Path(__file__).resolve().parents[2] / "data" / "nlu" / "orders.yml"
     assert "짐이 아직도 안와" not in repo_orders.read_text()  # the repo's own data is untouched
 
