@@ -114,6 +114,9 @@ def text_of(replies: List[dict]) -> str:
 
 
 STUDIO_FILES = ("data", "domain.yml", "config.yml", "tests/nlu", "tests/dialogue")
+# Models the studio trained in this test session (tests/integration/test_studio.py), for a later
+# test to reuse instead of training again: {"candidate": Path, "models_dir": Path}.
+TRAINED: Dict[str, Path] = {}
 
 
 def studio_copy(tmp: Path) -> Dict[str, str]:

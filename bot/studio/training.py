@@ -4,7 +4,9 @@
    its errors and warnings turned into plain words with the file (and line where Rasa gives one);
    an error stops the job here.
 2. train: `rasa train` into <models>/candidates/, the progress read from its output (the pipeline's
-   components as they finish, the epochs of the neural ones as tqdm prints them).
+   components as they finish, the epochs of the neural ones as tqdm prints them). A candidate
+   trained from exactly the same data, domain and config (its fingerprint, kept beside it) is
+   reused instead, as `rasa train` itself skips training when nothing changed.
 3. evaluate: `rasa test` of the candidate and of the model now serving (cached per model file) on
    the held-out NLU test file and the dialogue test stories.
 4. compare (bot.studio.evaluation): per-intent precision/recall/F1 side by side, the confusion
@@ -16,6 +18,7 @@ forgets the jobs, not the candidates.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -58,6 +61,7 @@ class Job:
     errors: List[Dict[str, Any]] = field(default_factory=list)  # {file, line, message}
     warnings: List[Dict[str, Any]] = field(default_factory=list)
     model: Optional[str] = None  # the candidate, relative to the models dir
+    reused: bool = False  # an earlier candidate of the same data, not trained again
     serving: Optional[str] = None
     evaluation: Optional[Dict[str, Any]] = None
     started_at: float = field(default_factory=time.time)
@@ -121,7 +125,25 @@ def env() -> Dict[str, str]:
     return dict(os.environ, PYTHONPATH=path, RASA_TELEMETRY_ENABLED="false", PYTHONUNBUFFERED="1")
 
 
-# --- step 2: training progress ---------------------------------------------------------------------
+# --- step 2: training ---------------------------------------------------------------------------
+def fingerprint(project: Path) -> str:
+    """What a model is trained from: the data files, the domain and the config, hashed."""
+    digest = hashlib.sha256()
+    for path in [project / "domain.yml", project / "config.yml", *sorted((project / "data").rglob("*.yml"))]:
+        digest.update(str(path.relative_to(project)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def trained_from(candidates: Path, print_: str) -> Optional[Path]:
+    """A candidate trained from the same fingerprint, the newest first."""
+    for marker in sorted(candidates.glob("*.tar.gz.fingerprint"), key=lambda p: p.stat().st_mtime, reverse=True):
+        model = marker.with_name(marker.name[:-len(".fingerprint")])
+        if model.exists() and marker.read_text().strip() == print_:
+            return model
+    return None
+
+
+# --- training progress ---------------------------------------------------------------------
 _EPOCHS = re.compile(r"Epochs:\s+(\d+)%")
 _FINISHED = re.compile(r"Finished training component '([^']+)'")
 _TRAINING = re.compile(r"Starting to train component '([^']+)'")
@@ -207,8 +229,27 @@ class Trainer:
             job.state, job.step = "failed", "학습 데이터에 오류가 있어요. 아래 파일과 줄을 고쳐 주세요."
             return
         self._set(job, "training", 0, "학습 중")
-        name = time.strftime("candidate-%Y%m%d-%H%M%S") + f"-{job.id[:4]}"
         self.candidates.mkdir(parents=True, exist_ok=True)
+        print_ = fingerprint(self.project)
+        model = trained_from(self.candidates, print_)
+        if model is not None:
+            job.train_seconds, job.reused = 0.0, True
+        else:
+            model = self._train(job, print_)
+        job.model = f"candidates/{model.name}"
+        began = time.time()
+        serving = self.serving()
+        job.serving = serving.name if serving else None
+        self._set(job, "evaluating", 0, "새 모델을 평가하는 중")
+        new = self.evaluate(model)
+        self._set(job, "evaluating", 0.5, "지금 모델을 평가하는 중")
+        old = self.evaluate(serving) if serving and serving.exists() else None
+        job.evaluation = evaluation.compare(old, new)
+        job.evaluate_seconds = round(time.time() - began, 1)
+        job.state, job.progress, job.step = "done", 100, "완료"
+
+    def _train(self, job: Job, print_: str) -> Path:
+        name = time.strftime("candidate-%Y%m%d-%H%M%S") + f"-{job.id[:4]}"
         progress = TrainProgress(components(self.project))
         began = time.time()
         proc = subprocess.Popen([RASA, "train", "--data", "data", "--domain", "domain.yml", "--config", "config.yml",
@@ -228,17 +269,8 @@ class Trainer:
             raise RuntimeError("rasa train이 실패했어요: " + ANSI.sub("", tail.strip().splitlines()[-1] if tail.strip() else ""))
         job.train_seconds = round(time.time() - began, 1)
         model = self.candidates / f"{name}.tar.gz"
-        job.model = f"candidates/{model.name}"
-        began = time.time()
-        serving = self.serving()
-        job.serving = serving.name if serving else None
-        self._set(job, "evaluating", 0, "새 모델을 평가하는 중")
-        new = self.evaluate(model)
-        self._set(job, "evaluating", 0.5, "지금 모델을 평가하는 중")
-        old = self.evaluate(serving) if serving and serving.exists() else None
-        job.evaluation = evaluation.compare(old, new)
-        job.evaluate_seconds = round(time.time() - began, 1)
-        job.state, job.progress, job.step = "done", 100, "완료"
+        model.with_name(model.name + ".fingerprint").write_text(print_)
+        return model
 
     def evaluate(self, model: Path) -> Dict[str, Any]:
         """`rasa test` of one model, cached beside it (<model>.eval.json) while the file is unchanged."""

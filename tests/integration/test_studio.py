@@ -23,7 +23,7 @@ import requests
 import yaml
 
 from tests.databases import Databases
-from tests.stack import text_of
+from tests.stack import TRAINED, text_of
 
 pytestmark = [pytest.mark.stack, pytest.mark.skipif(
     bool(os.environ.get("TEST_DATABASE_URL")),
@@ -165,6 +165,9 @@ def test_review_correct_retrain_swap_and_roll_back(studio_stack):
     assert {r["intent"] for r in evaluation["intents"]} >= {"cancel_order", "check_order_status"}
     print(f"\nstudio: train {job['train_seconds']} s + evaluate {job['evaluate_seconds']} s "
           f"(console elapsed {job['elapsed_seconds']} s)")
+
+    models_dir = project / "models"
+    TRAINED.update(candidate=models_dir / job["model"], models_dir=models_dir)  # for the browser test
 
     chatter = ScriptedCustomer(stack)
     chatter.start()
