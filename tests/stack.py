@@ -125,6 +125,8 @@ def studio_copy(tmp: Path) -> Dict[str, str]:
     import shutil
 
     project = tmp / "studio_project"
+    if project.exists():  # the same stack started again (a restart test): its copy stays as it is
+        return {"STUDIO_PROJECT_DIR": str(project), "STUDIO_MODELS_DIR": str(project / "models")}
     for name in STUDIO_FILES:
         source = ROOT / name
         if source.is_dir():

@@ -18,6 +18,7 @@ forgets the jobs, not the candidates.
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import logging
@@ -159,9 +160,12 @@ class TrainProgress:
 
     def __init__(self, total: int) -> None:
         self.total, self.done, self.epochs, self.current = total, 0, 0.0, ""
+        self._rest = ""  # a line cut in two by the reads
 
     def feed(self, text: str) -> None:
-        for piece in re.split(r"[\r\n]", ANSI.sub("", text)):
+        pieces = re.split(r"[\r\n]", self._rest + text)
+        self._rest = pieces.pop()
+        for piece in (ANSI.sub("", p) for p in pieces):
             if m := _FINISHED.search(piece):
                 self.done = min(self.total, self.done + 1)
                 self.epochs = 0.0
@@ -256,17 +260,24 @@ class Trainer:
                                  "--out", str(self.candidates), "--fixed-model-name", name],
                                 cwd=self.project, env=env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         tail = ""
-        while True:
-            chunk = proc.stdout.read1(4096) if hasattr(proc.stdout, "read1") else proc.stdout.read(4096)
-            if not chunk:
-                break
-            text = chunk.decode("utf-8", "replace")
-            tail = (tail + text)[-4000:]
-            progress.feed(text)
-            self._set(job, "training", progress.fraction,
-                      f"학습 중: {progress.current}" if progress.current else "학습 중")
-        if proc.wait() != 0:
-            raise RuntimeError("rasa train이 실패했어요: " + ANSI.sub("", tail.strip().splitlines()[-1] if tail.strip() else ""))
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")  # a character may span two reads
+        log_file = self.candidates / f"{name}.train.log"  # the whole output, for when it fails
+        with log_file.open("w", encoding="utf-8") as out:
+            while True:
+                chunk = proc.stdout.read1(4096) if hasattr(proc.stdout, "read1") else proc.stdout.read(4096)
+                if not chunk:
+                    break
+                text = decoder.decode(chunk)
+                out.write(text)
+                tail = (tail + text)[-4000:]
+                progress.feed(text)
+                self._set(job, "training", progress.fraction,
+                          f"학습 중: {progress.current}" if progress.current else "학습 중")
+        code = proc.wait()
+        if code != 0:
+            last = ANSI.sub("", tail.strip().splitlines()[-1] if tail.strip() else "")
+            why = f"신호 {-code}로 중단됨 (메모리 부족일 수 있어요)" if code < 0 else f"종료 코드 {code}"
+            raise RuntimeError(f"rasa train이 실패했어요 ({why}, 전체 출력: {log_file.name}): {last[-300:]}")
         job.train_seconds = round(time.time() - began, 1)
         model = self.candidates / f"{name}.tar.gz"
         model.with_name(model.name + ".fingerprint").write_text(print_)
