@@ -86,7 +86,7 @@ def test_inbox_retrain_activate_and_roll_back(stack, desktop):
     page.check("#review-form [name=fallback]")
     page.check("#review-form [name=unreviewed]")
     until(page, "#review-form button[type=submit]", "#review-list tbody tr:has-text('짐이 아직도 안와')")
-    page.screenshot(path=str(ARTIFACTS / "studio-review.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "studio-review.png"))
 
     until(page, "#tab-inbox", f'.inbox-group[data-text="{CORRECTIONS[-1][0]}"]')
     for text, intent in CORRECTIONS:
