@@ -23,6 +23,8 @@ from bot.studio.privacy import mask
 from bot.studio.tables import ConversationReview
 
 MAX_ROWS = 200
+# Entity values that are pieces of personal data themselves: shown as a label, never the value.
+MASKED_ENTITIES = {"phone_last4": "[전화번호 뒷자리]"}
 
 
 @dataclass
@@ -118,7 +120,8 @@ def transcript(session: Session, conversation_id: str) -> Optional[Dict[str, Any
             runner = data.get("runner_up")
             current = {"intent": e.intent, "confidence": e.confidence, "topic": e.topic,
                        "runner_up": {"intent": runner[0], "confidence": runner[1]} if runner else None,
-                       "entities": [{"entity": k, "value": mask(v, names)} for k, v in data.get("values") or []],
+                       "entities": [{"entity": k, "value": MASKED_ENTITIES.get(k) or mask(v, names)}
+                                    for k, v in data.get("values") or []],
                        "actions": [], "fallback": False}
             understood[data.get("message_id") or f"event{e.id}"] = current
         elif current is not None and e.kind in ("action", "bot"):

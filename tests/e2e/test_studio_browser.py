@@ -80,7 +80,8 @@ def test_inbox_retrain_activate_and_roll_back(stack, desktop):
     until(page, "#review-form button[type=submit]", "#review-list tbody tr:has-text('[전화번호]')")
     page.locator("#review-list tbody tr", has_text="[전화번호]").first.click()
     page.wait_for_selector("#transcript:not([hidden]) #transcript-messages li:has-text('[전화번호]') .nlu")
-    assert "9876" not in page.inner_text("#transcript-messages") + page.inner_text("#review-list")
+    shown = page.inner_text("#transcript-messages") + page.inner_text("#review-list")
+    assert "9876" not in shown and "5432" not in shown and "[전화번호 뒷자리]" in shown
     page.click("#transcript-reviewed")
     page.wait_for_selector("#transcript-title:has-text('검토 완료')")
     page.check("#review-form [name=fallback]")

@@ -57,7 +57,8 @@ def talks(session):
     session.add(Ticket(conversation_id="rev-b", target="agent", reason="fallback", status="queued", kind="general",
                        context={}, created_at=NOW, updated_at=NOW))
     c = Talk(session, "rev-c", at=NOW - timedelta(days=3))
-    c.says("20261119000288 배송조회", "check_order_status", 0.99, values=[("order_id", "20261119000288")])
+    c.says("20261119000288 배송조회 5432", "check_order_status", 0.99,
+           values=[("order_id", "20261119000288"), ("phone_last4", "5432")])
     events.record(session, "csat", "rev-c", key="csat:rev-c", score=2, at=c.at)
     session.flush()
     return customer
@@ -95,7 +96,8 @@ def test_the_transcript_shows_what_the_bot_understood_masked(session, talks):
                                   "runner_up": {"intent": "cancel_order", "confidence": 0.3}, "entities": [],
                                   "actions": ["utter_x"], "fallback": False}
     c = review.transcript(session, "rev-c")["messages"][0]["nlu"]
-    assert c["entities"] == [{"entity": "order_id", "value": "20261119000288"}]
+    assert c["entities"] == [{"entity": "order_id", "value": "20261119000288"},
+                             {"entity": "phone_last4", "value": "[전화번호 뒷자리]"}]
     assert review.transcript(session, "rev-b")["messages"][0]["nlu"]["fallback"] is True
     assert review.transcript(session, "no-such") is None
 
@@ -108,7 +110,7 @@ def test_the_inbox_groups_near_duplicates_most_frequent_first(session, talks):
         (["짐이 아직도 안와"], 1, "check_order_status", 0.65),  # nlu_fallback: the classifier's own guess
     ]
     everything = [v for g in inbox.inbox(session, NOW + timedelta(minutes=5)) for v in g["variants"]]
-    assert "20261119000288 배송조회" not in everything and not any("010-9876" in v for v in everything)
+    assert "20261119000288 배송조회 5432" not in everything and not any("010-9876" in v for v in everything)
     inbox.decide(session, groups[0]["message_ids"], "corrected", "cancel_order", 1, NOW)
     left = [v for g in inbox.inbox(session, NOW + timedelta(minutes=5)) for v in g["variants"]]
     assert "주문 물리고 싶어요" not in left and "짐이 아직도 안와" in left
