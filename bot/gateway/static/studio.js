@@ -227,8 +227,9 @@ function renderEvaluation(evaluation) {
 
 function renderJob(job) {
   byId('train-progress').value = job.progress;
-  const seconds = job.train_seconds !== null && job.evaluate_seconds !== null
+  let seconds = job.train_seconds !== null && job.evaluate_seconds !== null
     ? ` · 학습 ${Math.round(job.train_seconds)}초 + 평가 ${Math.round(job.evaluate_seconds)}초` : '';
+  if (job.reused && seconds) seconds = ' · 같은 데이터로 학습한 모델과 평가 결과를 다시 썼어요';
   status('train-step', `${job.step} (${job.progress}%, ${Math.round(job.elapsed_seconds)}초)${seconds}`,
     job.state === 'failed' ? 'error' : '');
   document.body.dataset.job = job.state;
