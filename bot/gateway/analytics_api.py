@@ -29,6 +29,7 @@ from bot.conversation.models import Message
 from bot.conversation.service import Chat
 from bot.db import ROOT, session_scope, utcnow
 from bot.gateway import auth
+from bot.gateway.customer_api import NO_CONVERSATION
 from bot.gateway.web import error, json_body
 from bot.handoff.desk import HANDOFF_REASON_LABELS
 
@@ -129,7 +130,7 @@ def register(app: Sanic, settings: Settings, chat: Chat) -> None:
     async def csat_state(request: Request):
         conversation_id = conversation_of(request)
         if conversation_id is None:
-            return error(401, "대화를 찾을 수 없어요. 페이지를 새로고침해 주세요.")
+            return error(401, NO_CONVERSATION)
         with session_scope(url) as session:
             rated, shown = rated_and_shown(session, conversation_id)
             messages = session.execute(select(Message.sender, Message.text, Message.created_at).where(
@@ -146,7 +147,7 @@ def register(app: Sanic, settings: Settings, chat: Chat) -> None:
     async def csat_shown(request: Request):
         conversation_id = conversation_of(request)
         if conversation_id is None:
-            return error(401, "대화를 찾을 수 없어요. 페이지를 새로고침해 주세요.")
+            return error(401, NO_CONVERSATION)
         with session_scope(url) as session:
             events.record(session, "csat_shown", conversation_id, key=f"csat_shown:{conversation_id}")
         return response.json({"ok": True})
@@ -155,7 +156,7 @@ def register(app: Sanic, settings: Settings, chat: Chat) -> None:
     async def rate(request: Request):
         conversation_id = conversation_of(request)
         if conversation_id is None:
-            return error(401, "대화를 찾을 수 없어요. 페이지를 새로고침해 주세요.")
+            return error(401, NO_CONVERSATION)
         body = json_body(request)
         score, comment = body.get("score"), body.get("comment")
         problem = csat.rating_error(score, comment)
