@@ -66,6 +66,12 @@ class Settings:
     allowed_origins: Tuple[str, ...] = field(default_factory=lambda: tuple(
         o.strip() for o in os.environ.get("ALLOWED_ORIGINS", "").split(",") if o.strip()))
 
+    # The authors' studio (bot.studio): the project whose data/ it edits and trains (tests: a copy),
+    # and where the models are (models/candidates/ for what it trains).
+    studio_project_dir: Path = field(default_factory=lambda: Path(os.environ.get("STUDIO_PROJECT_DIR", str(ROOT))))
+    studio_models_dir: Path = field(default_factory=lambda: Path(
+        os.environ.get("STUDIO_MODELS_DIR", "") or Path(os.environ.get("STUDIO_PROJECT_DIR", str(ROOT))) / "models"))
+
     @property
     def static_dir(self) -> Path:
         return ROOT / "bot" / "gateway" / "static"

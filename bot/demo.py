@@ -23,16 +23,21 @@ from bot.shop.models import Seller
 
 AGENT_PASSWORD = "agent1234"
 SELLER_PASSWORD = "seller1234"
-PASSWORDS = {"agent": AGENT_PASSWORD, "seller": SELLER_PASSWORD}  # by staff role
+AUTHOR_PASSWORD = "author1234"
+PASSWORDS = {"agent": AGENT_PASSWORD, "seller": SELLER_PASSWORD, "author": AUTHOR_PASSWORD}  # by staff role
 AGENTS = [("agent1", "김하늘"), ("agent2", "이도윤")]  # username, display name
+AUTHORS = [("author1", "정시나")]  # scenario authors: the studio (/console/studio)
 # Three weeks of past traffic in the analytics store, so the dashboard is not empty on the first run.
 DEMO_HISTORY_CONVERSATIONS, DEMO_HISTORY_DAYS = 900, 21
 
 
 def staff_accounts(sellers: Iterable[Seller]) -> list[dict]:
-    """Two agents, then one account per seller (`seller1`… in seller id order), with passwords."""
+    """Two agents, a scenario author, then one account per seller (`seller1`… in seller id order),
+    with passwords."""
     accounts = [{"username": username, "password": AGENT_PASSWORD, "role": "agent", "display_name": name,
                  "seller_id": None} for username, name in AGENTS]
+    accounts += [{"username": username, "password": AUTHOR_PASSWORD, "role": "author", "display_name": name,
+                  "seller_id": None} for username, name in AUTHORS]
     for i, seller in enumerate(sellers, start=1):
         accounts.append({"username": f"seller{i}", "password": SELLER_PASSWORD, "role": "seller",
                          "display_name": seller.name, "seller_id": seller.id})

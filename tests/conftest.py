@@ -83,3 +83,11 @@ def stack(tmp_path_factory):
     finally:
         stop_stack(procs)
         dbs.drop_all()
+
+
+def pytest_collection_modifyitems(items):
+    """The studio's browser test reuses the model the studio's integration test trained in the same
+    run (one training per run; tests/e2e sorts before tests/integration): it runs last."""
+    last = [item for item in items if item.nodeid.startswith("tests/e2e/test_studio_browser.py")]
+    if last:
+        items[:] = [item for item in items if item not in last] + last

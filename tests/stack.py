@@ -113,6 +113,33 @@ def text_of(replies: List[dict]) -> str:
     return "\n".join(r["text"] for r in replies)
 
 
+STUDIO_FILES = ("data", "domain.yml", "config.yml", "tests/nlu", "tests/dialogue")
+# Models the studio trained in this test session (tests/integration/test_studio.py), for a later
+# test to reuse instead of training again: {"candidate": Path, "models_dir": Path}.
+TRAINED: Dict[str, Path] = {}
+
+
+def studio_copy(tmp: Path) -> Dict[str, str]:
+    """A copy of the project's training files for the studio to edit and train (never the repo's
+    own), and a models dir holding a link to the trained model: the studio's settings for it."""
+    import shutil
+
+    project = tmp / "studio_project"
+    if project.exists():  # the same stack started again (a restart test): its copy stays as it is
+        return {"STUDIO_PROJECT_DIR": str(project), "STUDIO_MODELS_DIR": str(project / "models")}
+    for name in STUDIO_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            (project / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, project / name)
+    models = project / "models"
+    models.mkdir()
+    (models / MODEL.name).symlink_to(MODEL.resolve())
+    return {"STUDIO_PROJECT_DIR": str(project), "STUDIO_MODELS_DIR": str(models)}
+
+
 def start(tmp: Path, database_url: str, rasa_instances: int = 1, supervision: Optional[dict] = None,
           **extra_env: str) -> tuple:
     """(Stack, its Supervisor, already watching); `supervision`: Supervisor options (back-off...)."""
@@ -131,6 +158,8 @@ def start(tmp: Path, database_url: str, rasa_instances: int = 1, supervision: Op
     with session_scope(database_url) as session:  # before any test changes them
         fixture_orders = {name: order.id for name, order in customer1_orders(session, utcnow()).items()}
     env.setdefault("TRACKER_STORE_URL", f"sqlite:///{tmp / 'trackers.db'}")
+    if "STUDIO_PROJECT_DIR" not in env:  # the studio of a test stack edits a copy, never the repo's data/
+        env.update(studio_copy(tmp))
     ports = free_port(), [free_port() for _ in range(rasa_instances)], free_port()
     started = time.time()
     supervisor = start_stack(ports[0], ports[1], ports[2], str(MODEL), env=env, **(supervision or {}))

@@ -134,11 +134,22 @@ def rasa_row(event: Dict[str, Any]) -> Optional[Dict[str, Any]]:
         intent = parse.get("intent") or {}
         name = intent.get("name")
         selected = ((parse.get("response_selector") or {}).get(name) or {}).get("response") or {}
-        entities = sorted({e.get("entity") for e in parse.get("entities") or [] if e.get("entity")})
+        found = [e for e in parse.get("entities") or [] if e.get("entity")]
+        entities = sorted({e["entity"] for e in found})
         ident = event.get("message_id") or repr(stamp)
+        # For the authors' review (bot.studio): which gateway message this was ("m<Message.id>"),
+        # the runner-up intent and the entities' values (order numbers, phone digits).
+        ranking = [r for r in parse.get("intent_ranking") or [] if r.get("name") != name]
+        data: Dict[str, Any] = {"entities": entities} if entities else {}
+        if event.get("message_id"):
+            data["message_id"] = str(event["message_id"])
+        if ranking:
+            data["runner_up"] = [ranking[0].get("name"), ranking[0].get("confidence")]
+        if found:
+            data["values"] = [[e["entity"], str(e.get("value"))] for e in found]
         return dict(base, key=_key(sender, "user", ident), kind="user", intent=name,
                     confidence=intent.get("confidence"), topic=selected.get("intent_response_key"),
-                    data={"entities": entities} if entities else None)
+                    data=data or None)
     if kind == "action":
         name = event.get("name")
         if not name or name in RASA_SKIPPED_ACTIONS:

@@ -3,12 +3,20 @@
 Several Rasa instances may stand behind one gateway (RASA_URL="http://a,http://b"): calls go
 round robin. That is only correct with a shared tracker store (SQL) and lock store (Redis),
 which `python -m bot run` configures from TRACKER_STORE_URL and REDIS_URL.
+
+A model swap (bot.studio.models) drains one instance at a time: no new call goes to it (they go
+to the others, or wait while it is the only one), its calls in flight finish, then Rasa loads the
+new model (`PUT /model`, which blocks that server while it loads), then calls flow to it again.
+So no message waits inside a loading Rasa until it times out, and none is sent twice.
 """
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
-from typing import Any, Dict, List, Optional
+import time
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Dict, List, Optional
 
 import aiohttp
 
@@ -26,6 +34,64 @@ class RasaClient:
         self.token = token
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: Optional[aiohttp.ClientSession] = None
+        self._inflight = [0] * len(self.base_urls)
+        self._draining: set = set()
+        self._changed: Optional[asyncio.Condition] = None
+
+    def _condition(self) -> asyncio.Condition:
+        if self._changed is None:
+            self._changed = asyncio.Condition()
+        return self._changed
+
+    async def _pick(self) -> int:
+        """The next instance round robin, skipping the ones being drained (waiting if all are)."""
+        async with self._condition():
+            while True:
+                for _ in self.base_urls:
+                    instance = next(self._next)
+                    if instance not in self._draining:
+                        self._inflight[instance] += 1
+                        return instance
+                await self._condition().wait()
+
+    async def _done(self, instance: int) -> None:
+        async with self._condition():
+            self._inflight[instance] -= 1
+            self._condition().notify_all()
+
+    @asynccontextmanager
+    async def drained(self, instance: int, timeout: float = 60.0) -> AsyncIterator[None]:
+        """No call reaches this instance inside the block (calls in flight finish first)."""
+        async with self._condition():
+            self._draining.add(instance)
+            try:
+                await asyncio.wait_for(self._condition().wait_for(lambda: self._inflight[instance] == 0), timeout)
+            except asyncio.TimeoutError:
+                log.warning("rasa %s still busy after %.0f s: swapping anyway", self.base_urls[instance], timeout)
+        try:
+            yield
+        finally:
+            async with self._condition():
+                self._draining.discard(instance)
+                self._condition().notify_all()
+
+    async def load_model(self, instance: int, model_file: str, timeout: float = 600.0) -> float:
+        """`PUT /model` on one instance (drain it first: see `drained`); returns the seconds it took."""
+        http = await self._http()
+        began = time.monotonic()
+        try:
+            async with http.put(self.base_urls[instance] + "/model", json={"model_file": model_file},
+                                params={"token": self.token}, timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
+                if resp.status >= 400:
+                    raise RasaUnavailable(f"PUT /model: HTTP {resp.status}: {(await resp.text())[:300]}")
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise RasaUnavailable(f"PUT /model: {exc!r}") from exc
+        return time.monotonic() - began
+
+    async def status(self, instance: int) -> Dict[str, Any]:
+        http = await self._http()
+        async with http.get(self.base_urls[instance] + "/status", params={"token": self.token}) as resp:
+            return await resp.json(content_type=None) if resp.status < 400 else {}
 
     async def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -79,7 +145,7 @@ class RasaClient:
     async def _post(self, path: str, body: Any, auth: bool = True) -> Any:
         http = await self._http()
         params = {"token": self.token} if auth else None
-        instance = next(self._next)
+        instance = await self._pick()
         try:
             async with http.post(self.base_urls[instance] + path, json=body, params=params) as resp:
                 if resp.status >= 400:
@@ -88,3 +154,5 @@ class RasaClient:
                 return await resp.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise RasaUnavailable(f"{path}: {exc!r}") from exc
+        finally:
+            await self._done(instance)

@@ -24,7 +24,7 @@ from bot.conversation.broker import Broker
 from bot.conversation.rasa_client import RasaClient
 from bot.conversation.service import Chat
 from bot.db import session_scope
-from bot.gateway import analytics_api, customer_api, hook_api, staff_api
+from bot.gateway import analytics_api, customer_api, hook_api, staff_api, studio_api
 from bot.gateway.web import MAX_BODY, error, origin_allowed, register_errors
 from bot.handoff.desk import Desk
 from bot.handoff.hooks import make_hook
@@ -104,4 +104,5 @@ def create_app(settings: Optional[Settings] = None, name: str = "modu_gateway") 
     staff_api.register(app, settings, desk)
     hook_api.register(app, settings, desk)
     analytics_api.register(app, settings, chat)
+    studio_api.register(app, settings, chat)
     return app

@@ -15,7 +15,7 @@ class StaffUser(Base):
     username = Column(String(40), nullable=False, unique=True)
     password_hash = Column(String(200), nullable=False)
     display_name = Column(String(80), nullable=False)
-    role = Column(String(10), nullable=False)  # agent | seller
+    role = Column(String(10), nullable=False)  # agent | seller | author (the studio)
     seller_id = Column(Integer, ForeignKey("sellers.id"), nullable=True)  # set for sellers
 
 

@@ -64,7 +64,8 @@ def test_the_sql_broker_tail_stores_each_event_once(tmp_path, new_db_url):
     assert count(url, "conv-a") == 3  # user, the scenario's action, bot; the slot and the listen are not kept
     with bot_db.session_scope(url) as s:
         user = s.execute(select(AnalyticsEvent).where(AnalyticsEvent.kind == "user")).scalar_one()
-        assert (user.intent, user.confidence, user.data) == ("check_refund_status", 0.97, {"entities": ["order_id"]})
+        assert (user.intent, user.confidence, user.data) == ("check_refund_status", 0.97, {
+            "entities": ["order_id"], "message_id": "m-conv-a", "values": [["order_id", "20261118000342"]]})
         facts = s.get(ConversationFacts, "conv-a")
         assert (facts.asked, facts.first_intent, facts.question_pending_at is None) == (True, "check_refund_status", True)
         s.get(BrokerCursor, source).position = 0  # a consumer that lost its cursor reads everything again

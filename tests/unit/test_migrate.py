@@ -25,8 +25,8 @@ def test_ensure_seeded_seeds_once(new_db_url):
         assert s.query(Customer).count() == len(summary["customers"])
         assert [u.username for u in s.query(StaffUser).order_by(StaffUser.id)] == [
             a["username"] for a in summary["staff"]]
-    assert [a["username"] for a in summary["staff"]] == ["agent1", "agent2", "seller1", "seller2", "seller3",
-                                                         "seller4"]
+    assert [a["username"] for a in summary["staff"]] == ["agent1", "agent2", "author1", "seller1", "seller2",
+                                                         "seller3", "seller4"]
 
 
 def test_migrations_match_the_models(db_url):
