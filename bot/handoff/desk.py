@@ -240,6 +240,7 @@ class Desk:
 
     # --- reading ------------------------------------------------------------------------
     def list_tickets(self, user: StaffIdentity, status: str) -> List[dict]:
+        _at_the_desk(user)
         states = {"queued": [routing.QUEUED], "assigned": [routing.ASSIGNED],
                   "done": [routing.RESOLVED, routing.CLOSED]}.get(status, [routing.QUEUED])
         with session_scope(self.url) as session:
@@ -279,6 +280,8 @@ class Desk:
         """What a staff socket receives for a broker event: agents everything, a seller only its
         own tickets, and of their conversations only the messages in the seller's window.
         Message events are addressed to the tickets of their conversation."""
+        if user["role"] not in DESK_ROLES:
+            return []
         seller = user["role"] == "seller"
         if event["type"] == "ticket":
             if not seller:
@@ -318,6 +321,7 @@ class Desk:
 
     # --- internals ------------------------------------------------------------------------
     def _ticket_for(self, session, ticket_id: int, user: StaffIdentity) -> Ticket:
+        _at_the_desk(user)
         ticket = session.get(Ticket, ticket_id)
         if ticket is None:
             raise NotFound("티켓을 찾을 수 없어요.")
@@ -470,6 +474,14 @@ def _seller_messages(session, ticket: Ticket, messages: Optional[List[dict]] = N
             keep.add(re.sub(r"[^0-9]", "", tracking))
     return [dict(m, text=seller_text(m["text"], keep), buttons=[]) for m in messages
             if m["sender"] != "bot" and m["id"] >= first and (last is None or m["id"] <= last)]
+
+
+DESK_ROLES = ("agent", "seller")  # authors work in the studio, not on tickets
+
+
+def _at_the_desk(user: StaffIdentity) -> None:
+    if user["role"] not in DESK_ROLES:
+        raise Forbidden("상담 티켓은 상담원과 판매자만 볼 수 있어요.")
 
 
 def seller_text(text: str, keep: set) -> str:

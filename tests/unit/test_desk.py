@@ -108,6 +108,19 @@ def test_claim_reply_and_authorization(desk):
         desk.reply(ticket_id, kim, "   ")
 
 
+def test_an_author_has_no_place_at_the_desk(desk):
+    _, ticket_id, _ = handoff(desk)
+    author = staff(desk, "author1")
+    assert author["role"] == "author"
+    with pytest.raises(Forbidden):
+        desk.list_tickets(author, "queued")
+    for act in (lambda: desk.ticket_detail(ticket_id, author), lambda: desk.claim(ticket_id, author),
+                lambda: desk.reply(ticket_id, author, "제가 답할게요")):
+        with pytest.raises(Forbidden):
+            act()
+    assert desk.staff_frames(author, {"type": "ticket", "ticket": {"id": ticket_id, "seller_id": None}}) == []
+
+
 def test_notes_stay_internal(desk):
     conversation_id, ticket_id, _ = handoff(desk)
     kim = staff(desk, "agent1")

@@ -140,6 +140,10 @@ class ConsoleApp {
   // ---- main view ---------------------------------------------------------------------------
 
   enter() {
+    if ((this.session.user || {}).role === 'author') {
+      window.location.assign('/console/studio'); // authors work in the studio; the desk is not theirs
+      return;
+    }
     byId('login-view').hidden = true;
     byId('app-view').hidden = false;
     this.renderUser();
