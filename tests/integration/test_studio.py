@@ -19,24 +19,16 @@ import time
 from pathlib import Path
 
 import pytest
-import requests
 import yaml
 
 from tests.databases import Databases
 from tests.stack import TRAINED, text_of
+from tests.studio_messages import parse, typings, wrong_ones
 
 pytestmark = [pytest.mark.stack, pytest.mark.skipif(
     bool(os.environ.get("TEST_DATABASE_URL")),
     reason="one model training (~5 min) is enough per CI run: the SQLite pass runs the studio loop")]
 
-# What the model trained from the repo's data gets wrong (checked in step 1), and the right intent.
-CORRECTIONS = {
-    "주문 물리고 싶어요": ("cancel_order", "data/nlu/orders.yml"),  # contact_seller 0.88
-    "짐이 아직도 안와": ("check_order_status", "data/nlu/orders.yml"),  # nlu_fallback
-    "주문 물릴래요": ("cancel_order", "data/nlu/orders.yml"),  # nlu_fallback
-}
-# The same message typed differently: one group in the inbox (contact_seller 0.88, 0.88, nlu_fallback).
-VARIANTS = {"주문 물리고 싶어요": ["주문물리고 싶어요!!", "주문 물리고 싶어요 ㅠ"]}
 CHAT = ["안녕하세요", "고마워요"]  # the scripted customer during the swap
 TRAIN_TIMEOUT = 1800
 
@@ -54,13 +46,6 @@ def studio_stack(tmp_path_factory):
     finally:
         stop_stack(procs)
         dbs.drop_all()
-
-
-def parse(stack, text: str) -> str:
-    resp = requests.post(stack.rasa_url + "/model/parse", params={"token": stack.rasa_token}, json={"text": text},
-                         timeout=60)
-    resp.raise_for_status()
-    return resp.json()["intent"]["name"]
 
 
 def project_of(stack) -> Path:
@@ -107,31 +92,35 @@ def test_review_correct_retrain_swap_and_roll_back(studio_stack):
     stack = studio_stack
     author = stack.staff("author1", "author1234")
     project = project_of(stack)
-    before = {t: parse(stack, t) for t in CORRECTIONS}
+    CORRECTIONS, grouped = wrong_ones(stack)
+    before = {t: parse(stack, t)[0] for t in CORRECTIONS}
+    print(f"\nstudio: the serving model gets these wrong: {before}")
 
-    # 1. customers send messages the model gets wrong
+    # 1. customers send messages the model gets wrong (one of them typed three ways)
     assert all(before[t] != intent for t, (intent, _) in CORRECTIONS.items()), before
     for text in CORRECTIONS:
-        for typed in [text] + VARIANTS.get(text, []):
+        for typed in typings(text) if text == grouped else [text]:
             assert stack.customer().say(typed)
 
-    # 2. they appear in the inbox, near-duplicates grouped
+    # 2. they appear in the inbox, near-duplicates grouped, most frequent first
     groups, found = wait_for_inbox(author, list(CORRECTIONS))
     assert all(found.values()), [g["variants"] for g in groups]
-    assert found["주문 물리고 싶어요"]["count"] == 3
-    assert set(found["주문 물리고 싶어요"]["variants"]) == {"주문 물리고 싶어요", "주문물리고 싶어요!!", "주문 물리고 싶어요 ㅠ"}
-    assert groups[0] is found["주문 물리고 싶어요"] or groups[0]["count"] >= 3  # most frequent first
+    assert found[grouped]["count"] == 3
+    assert set(found[grouped]["variants"]) == set(typings(grouped))
+    assert groups[0] is found[grouped]
+    assert all(found[t]["count"] == 1 for t in CORRECTIONS if t != grouped)
 
     # 3. the author corrects them (the text is taken from the customer's message, server side)
-    orders = project / "data" / "nlu" / "orders.yml"
-    orders_before = orders.read_text().splitlines()
+    files = {file for _, file in CORRECTIONS.values()}
+    lines_before = {file: (project / file).read_text().splitlines() for file in files}
     for text, (intent, file) in CORRECTIONS.items():
         resp = author.call("POST", "/api/staff/nlu/examples", json={"intent": intent,
                                                                      "message_ids": found[text]["message_ids"]})
         assert resp.status_code == 201, resp.text
         assert (resp.json()["file"], resp.json()["example"]) == (file, text)
-    again = author.call("POST", "/api/staff/nlu/examples", json={"intent": "cancel_order", "text": "주문 물리고 싶어요"})
-    assert again.status_code == 409 and again.json()["file"] == "data/nlu/orders.yml"
+    first_intent, first_file = CORRECTIONS[grouped]
+    again = author.call("POST", "/api/staff/nlu/examples", json={"intent": first_intent, "text": grouped})
+    assert again.status_code == 409 and again.json()["file"] == first_file
     assert author.call("POST", "/api/staff/nlu/examples", json={"intent": "no_such", "text": "아무말"}).status_code == 400
     groups_after = author.call("GET", "/api/staff/nlu/inbox").json()["groups"]
     assert not any(t in g["variants"] for g in groups_after for t in CORRECTIONS)
@@ -141,11 +130,14 @@ def test_review_correct_retrain_swap_and_roll_back(studio_stack):
         blocks = yaml.safe_load((project / file).read_text())["nlu"]
         block = next(b for b in blocks if b.get("intent") == intent)
         assert f"- {text}" in block["examples"].splitlines()
-    orders_after = orders.read_text().splitlines()
-    assert sorted(set(orders_after) - set(orders_before)) == sorted(f"    - {t}" for t in CORRECTIONS)
-    assert len(orders_after) == len(orders_before) + len(CORRECTIONS)
-    repo_orders = Path(__file__).resolve().parents[2] / "data" / "nlu" / "orders.yml"
-    assert "짐이 아직도 안와" not in repo_orders.read_text()  # the repo's own data is untouched
+    for file in files:
+        added = [t for t, (_, f) in CORRECTIONS.items() if f == file]
+        after = (project / file).read_text().splitlines()
+        assert sorted(set(after) - set(lines_before[file])) == sorted(f"    - {t}" for t in added)
+        assert len(after) == len(lines_before[file]) + len(added)
+    root = Path(__file__).resolve().parents[2]
+    for text, (_, file) in CORRECTIONS.items():  # the repo's own data is untouched
+        assert f"- {text}\n" not in (root / file).read_text()
 
     # 5. retrain + evaluate (validation first), then swap while a customer keeps chatting
     began = time.time()
@@ -167,7 +159,8 @@ def test_review_correct_retrain_swap_and_roll_back(studio_stack):
           f"(console elapsed {job['elapsed_seconds']} s)")
 
     models_dir = project / "models"
-    TRAINED.update(candidate=models_dir / job["model"], models_dir=models_dir)  # for the browser test
+    TRAINED.update(candidate=models_dir / job["model"], models_dir=models_dir,  # for the browser test
+                   corrections=[(t, i) for t, (i, _) in CORRECTIONS.items()])
 
     chatter = ScriptedCustomer(stack)
     chatter.start()
@@ -187,7 +180,7 @@ def test_review_correct_retrain_swap_and_roll_back(studio_stack):
     assert len(chatter.sent) >= 3
 
     # 6. the corrected messages are now classified right
-    assert {t: parse(stack, t) for t in CORRECTIONS} == {t: i for t, (i, _) in CORRECTIONS.items()}
+    assert {t: parse(stack, t)[0] for t in CORRECTIONS} == {t: i for t, (i, _) in CORRECTIONS.items()}
     models = author.call("GET", "/api/staff/model/models").json()
     assert next(m for m in models["models"] if m["serving"])["model"] == job["model"]
     assert models["previous"] == "modu.tar.gz"
@@ -195,4 +188,4 @@ def test_review_correct_retrain_swap_and_roll_back(studio_stack):
     # 7. rollback restores the old behaviour
     back = author.call("POST", "/api/staff/model/rollback")
     assert back.status_code == 200 and back.json()["model"] == "modu.tar.gz"
-    assert {t: parse(stack, t) for t in CORRECTIONS} == before
+    assert {t: parse(stack, t)[0] for t in CORRECTIONS} == before
