@@ -45,13 +45,14 @@ class RasaClient:
             self._changed = asyncio.Condition()
         return self._changed
 
-    async def _pick(self) -> int:
-        """The next instance round robin, skipping the ones being drained (waiting if all are)."""
+    async def _pick(self, tried: frozenset = frozenset()) -> int:
+        """The next instance round robin, skipping the ones being drained (waiting if all are)
+        and the ones this call `tried` already."""
         async with self._condition():
             while True:
                 for _ in self.base_urls:
                     instance = next(self._next)
-                    if instance not in self._draining:
+                    if instance not in self._draining and instance not in tried:
                         self._inflight[instance] += 1
                         return instance
                 await self._condition().wait()
@@ -86,7 +87,7 @@ class RasaClient:
                                 params={"token": self.token}, timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
                 if resp.status >= 400:
                     raise RasaUnavailable(f"PUT /model: HTTP {resp.status}: {(await resp.text())[:300]}")
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise RasaUnavailable(f"PUT /model: {exc!r}") from exc
         return time.monotonic() - began
 
@@ -150,15 +151,17 @@ class RasaClient:
         the middle (killed, restarted): each instance is tried at most once per call."""
         http = await self._http()
         params = {"token": self.token} if auth else None
+        tried: set = set()
         for attempt in range(len(self.base_urls)):
-            instance = await self._pick()
+            instance = await self._pick(frozenset(tried))
+            tried.add(instance)
             try:
                 async with http.post(self.base_urls[instance] + path, json=body, params=params) as resp:
                     if resp.status >= 400:
                         text = await resp.text()
                         raise RasaUnavailable(f"{path}: HTTP {resp.status}: {text[:200]}")
                     return await resp.json(content_type=None)
-            except (aiohttp.ClientError, TimeoutError) as exc:
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # not the built-in one before 3.11
                 gone = isinstance(exc, aiohttp.ClientConnectorError) or (
                     resendable and isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)))
                 if not gone or attempt == len(self.base_urls) - 1:
