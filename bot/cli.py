@@ -88,6 +88,7 @@ def run_supervised(args: argparse.Namespace, stopping) -> None:
                          "set TRACKER_STORE_URL (PostgreSQL) and REDIS_URL")
     if args.gateways > 1 and not os.environ.get("REDIS_URL"):
         raise SystemExit("several gateways share their websockets through Redis: set REDIS_URL")
+    check_tracker_store(os.environ.get("TRACKER_STORE_URL", ""))
     ensure_seeded()
     if stopping.is_set():
         return
@@ -114,6 +115,26 @@ loopback only; logs in var/logs/)""")
     print("  A process that dies is restarted. Ctrl-C stops everything.", flush=True)
     supervisor.watch()
     print("stopped", flush=True)
+
+
+def check_tracker_store(url: str) -> None:
+    """A tracker database Rasa cannot open is no error to Rasa: it keeps the conversations in
+    memory instead, each instance its own (rasa.core.tracker_store.FailSafeTrackerStore). So
+    refuse to start unless it answers."""
+    if not url or url.startswith("sqlite"):
+        return  # a file, created on first use
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    engine = create_engine(url)
+    try:
+        with engine.connect():
+            pass
+    except Exception as exc:
+        raise SystemExit(f"TRACKER_STORE_URL: cannot open database {make_url(url).database!r} "
+                         f"({str(exc).strip().splitlines()[0]}); create it first, e.g. createdb") from None
+    finally:
+        engine.dispose()
 
 
 def cmd_gateway(args: argparse.Namespace) -> None:

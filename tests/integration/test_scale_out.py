@@ -243,8 +243,9 @@ def test_measure_rasa_throughput_with_one_and_two_instances(scaled):
             f"{r['per_s']:.1f} turns/s (p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, {r['turns']} turns)"
             for r in rounds))
     ratio = statistics.mean(r["per_s"] for r in results["2"]) / statistics.mean(r["per_s"] for r in results["1"])
-    FIGURES.append(f"throughput 2 Rasa / 1 Rasa: {ratio:.2f}x on {os.cpu_count()} cores "
-                   "(one machine: the second instance shares the same cores, so this shows its overhead, not a gain)")
+    FIGURES.append(f"throughput 2 Rasa / 1 Rasa: {ratio:.2f}x on {os.cpu_count()} cores (one machine: the second "
+                   "instance shares the cores of the first and of everything else, so this shows what it costs or "
+                   "gives here, not the gain of a second machine)")
 
 
 # --- (c) killing one Rasa instance or one gateway mid-load ------------------------------------
@@ -259,6 +260,7 @@ class Sent:
     expected: str
     answer: Optional[str] = None
     tries: List[str] = field(default_factory=list)  # what went wrong before the answer
+    waited: float = 0.0  # seconds from the first attempt to the answer
 
 
 def customer(stack, n: int, stop: threading.Event, deadline: float, sent: List[Sent]) -> None:
@@ -271,13 +273,14 @@ def customer(stack, n: int, stop: threading.Event, deadline: float, sent: List[S
         text, expected = FAQS[(n + i) % len(FAQS)]
         message = Sent(conversation_id, uuid.uuid4().hex, text, expected)
         sent.append(message)
-        gateway = n + i
+        gateway, began = n + i, time.monotonic()
         while time.monotonic() < deadline:
             try:
                 resp = http.post(urls[gateway % 2] + "/api/conversation/messages", timeout=90,
                                  json={"text": text, "client_id": message.client_id})
                 if resp.status_code == 200 and text_of(resp.json()["replies"]) != BOT_DOWN:
                     message.answer = text_of(resp.json()["replies"])
+                    message.waited = time.monotonic() - began
                     break
                 message.tries.append("bot error" if resp.status_code == 200 else f"HTTP {resp.status_code}")
             except requests.RequestException as exc:
@@ -330,7 +333,8 @@ def check_nothing_lost(stack, sent: List[Sent], victim: str) -> None:
     FIGURES.append(f"{victim} killed under load ({len(conversations)} customers): sent {len(sent)}, stored "
                    f"{len(customer_rows)}, answered {len(answered)}, exact answers {len(sent)}; "
                    f"{len(retried)} sent again ({', '.join(kinds) or 'none'}); "
-                   f"{sum(m.text == BOT_DOWN for m in rows)} error replies shown")
+                   f"{sum(m.text == BOT_DOWN for m in rows)} error replies shown; longest wait for an answer "
+                   f"{max(m.waited for m in sent):.1f} s, median {statistics.median(m.waited for m in sent):.2f} s")
 
 
 def test_killing_one_rasa_instance_mid_load_loses_no_message(scaled):

@@ -41,3 +41,14 @@ def test_several_gateways_without_redis_are_refused_before_anything_starts(tmp_p
     args = parse_run(monkeypatch, ["--model", str(model), "--gateways", "2"])
     with pytest.raises(SystemExit, match="several gateways share their websockets through Redis: set REDIS_URL"):
         cli.run_supervised(args, stopping=None)
+
+
+def test_a_tracker_database_that_does_not_exist_is_refused_before_anything_starts(tmp_path, monkeypatch):
+    """Rasa would keep the conversations in memory, each instance its own, without saying so."""
+    model = tmp_path / "modu.tar.gz"
+    model.write_bytes(b"")
+    monkeypatch.setenv("TRACKER_STORE_URL", "postgresql://postgres@127.0.0.1:1/no_such_trackers")
+    args = parse_run(monkeypatch, ["--model", str(model)])
+    with pytest.raises(SystemExit, match="TRACKER_STORE_URL: cannot open database 'no_such_trackers'.*createdb"):
+        cli.run_supervised(args, stopping=None)
+    cli.check_tracker_store(f"sqlite:///{tmp_path}/new.db")  # a file is created on first use
