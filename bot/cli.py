@@ -86,27 +86,55 @@ def run_supervised(args: argparse.Namespace, stopping) -> None:
     if args.rasa_instances > 1 and not (os.environ.get("TRACKER_STORE_URL") and os.environ.get("REDIS_URL")):
         raise SystemExit("several Rasa instances need a shared tracker store and lock store: "
                          "set TRACKER_STORE_URL (PostgreSQL) and REDIS_URL")
+    if args.gateways > 1 and not os.environ.get("REDIS_URL"):
+        raise SystemExit("several gateways share their websockets through Redis: set REDIS_URL")
+    check_tracker_store(os.environ.get("TRACKER_STORE_URL", ""))
     ensure_seeded()
     if stopping.is_set():
         return
     print("starting the action server, the Rasa server and the gateway (Rasa takes about 30 s)...", flush=True)
+    gateway_ports = [args.port + i for i in range(args.gateways)]
     rasa_ports = [args.rasa_port + i for i in range(args.rasa_instances)]
+    action_ports = [args.action_port + i for i in range(args.action_servers)]
     if args.production:  # start_stack gives the gateway DEMO_MODE=1 unless the environment says otherwise
         os.environ["DEMO_MODE"] = "0"
     try:
-        supervisor = start_stack(args.port, rasa_ports, args.action_port, args.model, stopping=stopping)
+        supervisor = start_stack(gateway_ports, rasa_ports, action_ports, args.model, stopping=stopping)
     except Stopped:
         print("stopped during start-up; every process is stopped", flush=True)
         return
     print(f"""
   모두의마켓 chatbot is running.
     shop page with the chat widget:  http://localhost:{args.port}/
-    agent / seller console:          http://localhost:{args.port}/console
-    (Rasa on 127.0.0.1:{",".join(map(str, rasa_ports))}, actions on 127.0.0.1:{args.action_port}, loopback only; logs in var/logs/)""")
+    agent / seller console:          http://localhost:{args.port}/console""")
+    if len(gateway_ports) > 1:
+        print(f"    gateways (put a load balancer in front): {', '.join(f'http://localhost:{p}/' for p in gateway_ports)}")
+    print(f"""    (Rasa on 127.0.0.1:{",".join(map(str, rasa_ports))}, actions on 127.0.0.1:{",".join(map(str, action_ports))}, \
+loopback only; logs in var/logs/)""")
     print_logins()
     print("  A process that dies is restarted. Ctrl-C stops everything.", flush=True)
     supervisor.watch()
     print("stopped", flush=True)
+
+
+def check_tracker_store(url: str) -> None:
+    """A tracker database Rasa cannot open is no error to Rasa: it keeps the conversations in
+    memory instead, each instance its own (rasa.core.tracker_store.FailSafeTrackerStore). So
+    refuse to start unless it answers."""
+    if not url or url.startswith("sqlite"):
+        return  # a file, created on first use
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    engine = create_engine(url)
+    try:
+        with engine.connect():
+            pass
+    except Exception as exc:
+        raise SystemExit(f"TRACKER_STORE_URL: cannot open database {make_url(url).database!r} "
+                         f"({str(exc).strip().splitlines()[0]}); create it first, e.g. createdb") from None
+    finally:
+        engine.dispose()
 
 
 def cmd_gateway(args: argparse.Namespace) -> None:
@@ -146,8 +174,13 @@ def main(argv: Optional[List[str]] = None) -> None:
     run.add_argument("--port", type=int, default=int(os.environ.get("GATEWAY_PORT", "8000")))
     run.add_argument("--rasa-port", type=int, default=5005)
     run.add_argument("--rasa-instances", type=int, default=1,
-                     help="Rasa servers behind the gateway (needs TRACKER_STORE_URL and REDIS_URL)")
+                     help="Rasa servers (ports from --rasa-port on) behind every gateway "
+                          "(needs TRACKER_STORE_URL and REDIS_URL)")
     run.add_argument("--action-port", type=int, default=5055)
+    run.add_argument("--action-servers", type=int, default=1,
+                     help="action servers (ports from --action-port on); Rasa instance i calls server i mod N")
+    run.add_argument("--gateways", type=int, default=1,
+                     help="web gateways (ports from --port on) behind your load balancer (needs REDIS_URL)")
     run.add_argument("--model", default=str(ROOT / "models"))
     run.add_argument("--production", action="store_true",
                      help="no demo bar: customers are identified by the shop's signed token (IDENTITY_SECRET)")

@@ -46,6 +46,9 @@ class Settings:
     host: str = field(default_factory=lambda: os.environ.get("GATEWAY_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(os.environ.get("GATEWAY_PORT", "8000")))
     rasa_url: str = field(default_factory=lambda: os.environ.get("RASA_URL", "http://127.0.0.1:5005"))
+    # Redis for the websocket fan-out between several gateways (bot.conversation.broker); empty:
+    # in-process, one gateway.
+    redis_url: str = field(default_factory=lambda: os.environ.get("REDIS_URL", ""))
     rasa_token: str = field(default_factory=lambda: _secret("RASA_TOKEN"))
     secret_key: str = field(default_factory=lambda: _secret("GATEWAY_SECRET"))
     # Handoff hook: "console" (the built-in agent/seller console) or "webhook".

@@ -1,5 +1,5 @@
-"""Starting, supervising and stopping the processes of the product: action server, Rasa
-server(s), gateway.
+"""Starting, supervising and stopping the processes of the product: action server(s), Rasa
+server(s), gateway(s).
 
 Used by `python -m bot run`, by `python -m bot bench` and by the real-stack tests
 (tests/stack.py). Each process runs in its own session, logs to var/logs/, and is
@@ -249,49 +249,63 @@ class Supervisor:
             self._thread.join(timeout=30)
 
 
-def stack_children(gateway_port: int, rasa_ports: List[int], action_port: int, model: str,
+def stack_children(gateway_ports: List[int], rasa_ports: List[int], action_ports: List[int], model: str,
                    env: Mapping[str, str], rasa_token: str) -> List[Child]:
-    """The product's processes: action server, Rasa per port (token in its environment, never
-    in its arguments), gateway."""
+    """The product's processes: the action servers, a Rasa server per port (instance i calls
+    action server i mod their number; its token in its environment, never in its arguments), and
+    the gateways, each spreading turns over every Rasa instance. One of a kind is named `actions`,
+    `gateway`; several, `actions<port>`, `gateway<port>`; Rasa is always `rasa<port>`."""
     python = sys.executable
-    endpoints = write_endpoints(action_port, rasa_ports[0], env)
     LOGS.mkdir(parents=True, exist_ok=True)
 
     def child(name: str, argv: List[str], extra: Dict[str, str], health: str, timeout: float) -> Child:
-        return Child(name, argv, {**env, **extra}, health, LOGS / f"{name}-{gateway_port}.log", timeout)
+        return Child(name, argv, {**env, **extra}, health, LOGS / f"{name}-{gateway_ports[0]}.log", timeout)
 
-    children = [child("actions", [python, "-m", "rasa_sdk", "--actions", "actions", "-p", str(action_port)],
+    def name(kind: str, port: int, ports: List[int]) -> str:
+        return kind if len(ports) == 1 else f"{kind}{port}"
+
+    children = [child(name("actions", port, action_ports),
+                      [python, "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)],
                       {"SANIC_HOST": "127.0.0.1", "ACTION_SERVER_SANIC_WORKERS": "1"},
-                      f"http://127.0.0.1:{action_port}/health", 120)]
-    for port in rasa_ports:
+                      f"http://127.0.0.1:{port}/health", 120) for port in action_ports]
+    for i, port in enumerate(rasa_ports):
+        endpoints = write_endpoints(action_ports[i % len(action_ports)], port, env)
         children.append(child(f"rasa{port}", [python, "-m", "bot.rasa_server", "run", "--enable-api",
                                               "-i", "127.0.0.1", "-p", str(port), "-m", model,
                                               "--endpoints", str(endpoints),
                                               "--credentials", str(ROOT / "credentials.yml")],
                               {"RASA_TOKEN": rasa_token},
                               f"http://127.0.0.1:{port}/status?token={rasa_token}", 300))
-    children.append(child("gateway", [python, "-m", "bot", "gateway", "--port", str(gateway_port)],
-                          {"RASA_URL": ",".join(f"http://127.0.0.1:{p}" for p in rasa_ports),
-                           "RASA_TOKEN": rasa_token,
-                           "DEMO_MODE": env.get("DEMO_MODE", "1")},  # the demo bar, unless told otherwise
-                          f"http://127.0.0.1:{gateway_port}/health", 60))
+    for port in gateway_ports:
+        children.append(child(name("gateway", port, gateway_ports),
+                              [python, "-m", "bot", "gateway", "--port", str(port)],
+                              {"RASA_URL": ",".join(f"http://127.0.0.1:{p}" for p in rasa_ports),
+                               "RASA_TOKEN": rasa_token,
+                               "DEMO_MODE": env.get("DEMO_MODE", "1")},  # the demo bar, unless told otherwise
+                              f"http://127.0.0.1:{port}/health", 60))
     return children
 
 
-def start_stack(gateway_port: int, rasa_port: Union[int, List[int]], action_port: int, model: str,
+Ports = Union[int, List[int]]
+
+
+def start_stack(gateway_port: Ports, rasa_port: Ports, action_port: Ports, model: str,
                 env: Optional[Mapping[str, str]] = None, stopping: Optional[threading.Event] = None,
                 out: Optional[TextIO] = None, **supervision: float) -> Supervisor:
-    """Start action server, Rasa (one instance per port in `rasa_port`, an int or a list)
-    and the gateway; return their Supervisor once all answer (not yet watching: call
-    watch() or watch_in_background())."""
+    """Start the action server(s), Rasa (one instance per port) and the gateway(s), each an int
+    or a list of ports; return their Supervisor once all answer (not yet watching: call
+    watch() or watch_in_background()). Several gateways need REDIS_URL (their websocket
+    fan-out), several Rasa instances TRACKER_STORE_URL and REDIS_URL (shared trackers, locks)."""
     from bot.config import Settings
 
-    rasa_ports = [rasa_port] if isinstance(rasa_port, int) else list(rasa_port)
+    def ports(value: Ports) -> List[int]:
+        return [value] if isinstance(value, int) else list(value)
+
     env = dict(os.environ if env is None else env)
     env.setdefault("PYTHONPATH", str(ROOT))
     rasa_token = env.get("RASA_TOKEN") or Settings().rasa_token
-    children = stack_children(gateway_port, rasa_ports, action_port, model, env, rasa_token)
-    supervisor = Supervisor(children, LOGS / f"supervisor-{gateway_port}.log", out=out,
+    children = stack_children(ports(gateway_port), ports(rasa_port), ports(action_port), model, env, rasa_token)
+    supervisor = Supervisor(children, LOGS / f"supervisor-{ports(gateway_port)[0]}.log", out=out,
                             stopping=stopping or threading.Event(), **supervision)
     return supervisor.start()
 

@@ -39,12 +39,13 @@ class Stack:
     fixture_orders: Dict[str, str] = field(default_factory=dict)  # customer 1's, as seeded
     rasa_urls: List[str] = field(default_factory=list)
     supervisor: Any = None  # bot.stack.Supervisor
+    gateway_urls: List[str] = field(default_factory=list)  # base_url is the first
 
     def customer(self, customer_id: Optional[int] = None) -> "Customer":
         return Customer(self, customer_id)
 
-    def staff(self, username: str, password: str) -> "Staff":
-        return Staff(self, username, password)
+    def staff(self, username: str, password: str, base_url: str = "") -> "Staff":
+        return Staff(self, username, password, base_url=base_url)
 
 
 @dataclass
@@ -55,15 +56,23 @@ class Customer:
     customer_id: Optional[int]
     http: requests.Session = field(default_factory=requests.Session)
     last_buttons: List[Dict[str, str]] = field(default_factory=list)
+    base_url: str = ""  # the gateway this customer talks to: the stack's first unless moved (via)
 
     def __post_init__(self) -> None:
-        self.http.get(self.stack.base_url + "/api/me").raise_for_status()
+        self.base_url = self.base_url or self.stack.base_url
+        self.http.get(self.base_url + "/api/me").raise_for_status()
         if self.customer_id is not None:
-            self.http.post(self.stack.base_url + "/api/login", json={"customer_id": self.customer_id}).raise_for_status()
+            self.http.post(self.base_url + "/api/login", json={"customer_id": self.customer_id}).raise_for_status()
+
+    def via(self, base_url: str) -> "Customer":
+        """Talk through another gateway from now on (as a load balancer may send the same
+        browser, with its cookie, anywhere)."""
+        self.base_url = base_url
+        return self
 
     @property
     def conversation_id(self) -> str:
-        return self.http.get(self.stack.base_url + "/api/me").json()["conversation_id"]
+        return self.http.get(self.base_url + "/api/me").json()["conversation_id"]
 
     def send(self, text: str, payload: Optional[str] = None, client_id: Optional[str] = None,
              timeout: float = 60) -> requests.Response:
@@ -71,7 +80,7 @@ class Customer:
         body: Dict[str, Any] = {"text": text, "client_id": client_id or uuid.uuid4().hex}
         if payload:
             body["payload"] = payload
-        return self.http.post(self.stack.base_url + "/api/conversation/messages", json=body, timeout=timeout)
+        return self.http.post(self.base_url + "/api/conversation/messages", json=body, timeout=timeout)
 
     def say(self, text: str, payload: Optional[str] = None, client_id: Optional[str] = None) -> List[dict]:
         resp = self.send(text, payload, client_id)
@@ -87,7 +96,7 @@ class Customer:
         return self.say(button["title"], button["payload"])
 
     def history(self, after: int = 0) -> List[dict]:
-        return self.http.get(self.stack.base_url + "/api/conversation/messages", params={"after": after}).json()["messages"]
+        return self.http.get(self.base_url + "/api/conversation/messages", params={"after": after}).json()["messages"]
 
 
 @dataclass
@@ -97,16 +106,18 @@ class Staff:
     password: str
     token: str = ""
     user: Dict[str, Any] = field(default_factory=dict)
+    base_url: str = ""  # the gateway: the stack's first unless given
 
     def __post_init__(self) -> None:
-        resp = requests.post(self.stack.base_url + "/api/staff/login",
+        self.base_url = self.base_url or self.stack.base_url
+        resp = requests.post(self.base_url + "/api/staff/login",
                              json={"username": self.username, "password": self.password})
         resp.raise_for_status()
         self.token, self.user = resp.json()["token"], resp.json()["user"]
 
     def call(self, method: str, path: str, **kwargs) -> requests.Response:
         headers = {"Authorization": f"Bearer {self.token}"}
-        return requests.request(method, self.stack.base_url + path, headers=headers, timeout=60, **kwargs)
+        return requests.request(method, self.base_url + path, headers=headers, timeout=60, **kwargs)
 
 
 def text_of(replies: List[dict]) -> str:
@@ -141,8 +152,9 @@ def studio_copy(tmp: Path) -> Dict[str, str]:
 
 
 def start(tmp: Path, database_url: str, rasa_instances: int = 1, supervision: Optional[dict] = None,
-          **extra_env: str) -> tuple:
-    """(Stack, its Supervisor, already watching); `supervision`: Supervisor options (back-off...)."""
+          gateways: int = 1, action_servers: int = 1, **extra_env: str) -> tuple:
+    """(Stack, its Supervisor, already watching); `supervision`: Supervisor options (back-off...).
+    Several gateways need REDIS_URL, several Rasa instances TRACKER_STORE_URL and REDIS_URL."""
     from bot.stack import start_stack
 
     if not MODEL.exists():
@@ -160,14 +172,17 @@ def start(tmp: Path, database_url: str, rasa_instances: int = 1, supervision: Op
     env.setdefault("TRACKER_STORE_URL", f"sqlite:///{tmp / 'trackers.db'}")
     if "STUDIO_PROJECT_DIR" not in env:  # the studio of a test stack edits a copy, never the repo's data/
         env.update(studio_copy(tmp))
-    ports = free_port(), [free_port() for _ in range(rasa_instances)], free_port()
+    gateway_ports, rasa_ports, action_ports = ([free_port() for _ in range(n)]
+                                               for n in (gateways, rasa_instances, action_servers))
     started = time.time()
-    supervisor = start_stack(ports[0], ports[1], ports[2], str(MODEL), env=env, **(supervision or {}))
+    supervisor = start_stack(gateway_ports, rasa_ports, action_ports, str(MODEL), env=env, **(supervision or {}))
     supervisor.watch_in_background()
     from bot.config import Settings
 
-    stack = Stack(base_url=f"http://127.0.0.1:{ports[0]}", database_url=database_url,
-                  rasa_url=f"http://127.0.0.1:{ports[1][0]}", rasa_token=Settings().rasa_token,
+    gateway_urls = [f"http://127.0.0.1:{port}" for port in gateway_ports]
+    stack = Stack(base_url=gateway_urls[0], database_url=database_url,
+                  rasa_url=f"http://127.0.0.1:{rasa_ports[0]}", rasa_token=Settings().rasa_token,
                   started_in=time.time() - started, fixture_orders=fixture_orders,
-                  rasa_urls=[f"http://127.0.0.1:{port}" for port in ports[1]], supervisor=supervisor)
+                  rasa_urls=[f"http://127.0.0.1:{port}" for port in rasa_ports], supervisor=supervisor,
+                  gateway_urls=gateway_urls)
     return stack, supervisor

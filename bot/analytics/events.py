@@ -16,7 +16,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.analytics import facts
@@ -76,6 +76,7 @@ def refresh(session: Session, conversation_ids: Set[str]) -> None:
     ids = sorted(conversation_ids)
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
+        _lock_conversations(session, chunk)
         events = session.execute(select(AnalyticsEvent).where(AnalyticsEvent.conversation_id.in_(chunk))
                                  .order_by(AnalyticsEvent.conversation_id, AnalyticsEvent.at,
                                            AnalyticsEvent.id)).scalars().all()
@@ -99,6 +100,17 @@ def refresh(session: Session, conversation_ids: Set[str]) -> None:
         if tickets:
             session.execute(insert(TicketFacts), tickets)
         bump(session, deltas)
+
+
+def _lock_conversations(session: Session, conversation_ids: List[str]) -> None:
+    """One rebuild at a time per conversation, until the transaction ends: several gateways
+    (their requests, their event consumers) may store events of one conversation at once, and
+    two rebuilds would both insert its facts. PostgreSQL: transaction-level advisory locks, in
+    sorted order; SQLite has one writer at a time anyway."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for conversation_id in conversation_ids:
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:id))"), {"id": f"facts:{conversation_id}"})
 
 
 def add_contributions(deltas: Dict[Tuple[str, str], int], row, sign: int) -> None:

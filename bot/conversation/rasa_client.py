@@ -1,8 +1,10 @@
 """Talking to the Rasa server: the REST channel for messages, the HTTP API for pause/resume.
 
 Several Rasa instances may stand behind one gateway (RASA_URL="http://a,http://b"): calls go
-round robin. That is only correct with a shared tracker store (SQL) and lock store (Redis),
-which `python -m bot run` configures from TRACKER_STORE_URL and REDIS_URL.
+round robin; a call that cannot reach its instance goes to the next one, and so does a message
+(sent with its id, so answered once) whose instance went away mid-turn. That is only correct
+with a shared tracker store (SQL) and lock store (Redis), which `python -m bot run` configures
+from TRACKER_STORE_URL and REDIS_URL.
 
 A model swap (bot.studio.models) drains one instance at a time: no new call goes to it (they go
 to the others, or wait while it is the only one), its calls in flight finish, then Rasa loads the
@@ -43,13 +45,14 @@ class RasaClient:
             self._changed = asyncio.Condition()
         return self._changed
 
-    async def _pick(self) -> int:
-        """The next instance round robin, skipping the ones being drained (waiting if all are)."""
+    async def _pick(self, tried: frozenset = frozenset()) -> int:
+        """The next instance round robin, skipping the ones being drained (waiting if all are)
+        and the ones this call `tried` already."""
         async with self._condition():
             while True:
                 for _ in self.base_urls:
                     instance = next(self._next)
-                    if instance not in self._draining:
+                    if instance not in self._draining and instance not in tried:
                         self._inflight[instance] += 1
                         return instance
                 await self._condition().wait()
@@ -84,7 +87,7 @@ class RasaClient:
                                 params={"token": self.token}, timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
                 if resp.status >= 400:
                     raise RasaUnavailable(f"PUT /model: HTTP {resp.status}: {(await resp.text())[:300]}")
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise RasaUnavailable(f"PUT /model: {exc!r}") from exc
         return time.monotonic() - began
 
@@ -112,7 +115,7 @@ class RasaClient:
         body: Dict[str, Any] = {"sender": sender, "message": message, "metadata": metadata}
         if message_id:
             body["message_id"] = message_id
-        return await self._post("/webhooks/rest/webhook", body, auth=False)
+        return await self._post("/webhooks/rest/webhook", body, auth=False, resendable=bool(message_id))
 
     async def rewind(self, sender: str) -> None:
         """Undo the latest user turn in the tracker (Rasa's `rewind` event), e.g. one whose
@@ -142,17 +145,27 @@ class RasaClient:
         result = await self._post(f"/conversations/{sender}/execute", {"name": action})
         return result.get("messages", []) if isinstance(result, dict) else []
 
-    async def _post(self, path: str, body: Any, auth: bool = True) -> Any:
+    async def _post(self, path: str, body: Any, auth: bool = True, resendable: bool = False) -> Any:
+        """POST to the next instance. If it cannot be reached, the next one gets the call (it never
+        arrived); so does a `resendable` call (a message with its id) whose instance went away in
+        the middle (killed, restarted): each instance is tried at most once per call."""
         http = await self._http()
         params = {"token": self.token} if auth else None
-        instance = await self._pick()
-        try:
-            async with http.post(self.base_urls[instance] + path, json=body, params=params) as resp:
-                if resp.status >= 400:
-                    text = await resp.text()
-                    raise RasaUnavailable(f"{path}: HTTP {resp.status}: {text[:200]}")
-                return await resp.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise RasaUnavailable(f"{path}: {exc!r}") from exc
-        finally:
-            await self._done(instance)
+        tried: set = set()
+        for attempt in range(len(self.base_urls)):
+            instance = await self._pick(frozenset(tried))
+            tried.add(instance)
+            try:
+                async with http.post(self.base_urls[instance] + path, json=body, params=params) as resp:
+                    if resp.status >= 400:
+                        text = await resp.text()
+                        raise RasaUnavailable(f"{path}: HTTP {resp.status}: {text[:200]}")
+                    return await resp.json(content_type=None)
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # not the built-in one before 3.11
+                gone = isinstance(exc, aiohttp.ClientConnectorError) or (
+                    resendable and isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)))
+                if not gone or attempt == len(self.base_urls) - 1:
+                    raise RasaUnavailable(f"{path}: {exc!r}") from exc
+                log.warning("rasa %s: %r; trying the next instance", self.base_urls[instance], exc)
+            finally:
+                await self._done(instance)

@@ -20,7 +20,7 @@ from sanic import Request, Sanic, response
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.conversation.broker import Broker
+from bot.conversation.broker import make_broker
 from bot.conversation.rasa_client import RasaClient
 from bot.conversation.service import Chat
 from bot.db import session_scope
@@ -45,7 +45,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "modu_gateway") 
     app = Sanic(name)
     app.config.WEBSOCKET_PING_INTERVAL = 20
     app.config.REQUEST_MAX_SIZE = MAX_BODY
-    broker = Broker()
+    broker = make_broker(settings.redis_url)  # through Redis pub/sub when REDIS_URL is set
     chat = Chat(url=settings.database_url, rasa=RasaClient(settings.rasa_url, settings.rasa_token),
                 broker=broker, max_chars=settings.max_message_chars)
     desk = Desk(url=settings.database_url, chat=chat,
@@ -70,6 +70,10 @@ def create_app(settings: Optional[Settings] = None, name: str = "modu_gateway") 
             for key, value in SECURITY_HEADERS.items():
                 resp.headers.setdefault(key, value)
 
+    @app.listener("before_server_start")
+    async def start_broker(app_: Sanic, _loop) -> None:
+        await broker.start()  # subscribed before the first websocket: nothing falls in between
+
     @app.listener("after_server_start")
     async def start_escalation(app_: Sanic, _loop) -> None:
         async def every_minute() -> None:
@@ -85,6 +89,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "modu_gateway") 
     @app.listener("before_server_stop")
     async def close_clients(app_: Sanic, _loop) -> None:
         await chat.rasa.close()
+        await broker.stop()
 
     @app.get("/")
     async def shop_page(request: Request):

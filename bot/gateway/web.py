@@ -210,7 +210,9 @@ async def pump(ws, queue: asyncio.Queue, last_id: int, frames: Callable[[dict], 
     """Forward broker events to the socket until the client goes away.
 
     Messages at or below `last_id` were already sent from the database: skipped, so a
-    message is delivered exactly once even if it raced the backlog.
+    message is delivered exactly once even if it raced the backlog. Later ones are all sent,
+    even when a lower id arrives after a higher one (two gateways, or two sessions, posting
+    in one conversation at the same moment).
     """
     async def reader() -> None:
         while True:
@@ -233,7 +235,6 @@ async def pump(ws, queue: asyncio.Queue, last_id: int, frames: Callable[[dict], 
             if message and event["type"] == "message" and "conversation_id" not in event:
                 if message["id"] <= last_id:
                     continue
-                last_id = message["id"]
             for frame in frames(event):
                 await ws.send(json.dumps(frame, ensure_ascii=False))
     except Exception as exc:  # the socket closed under us

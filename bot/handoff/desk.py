@@ -225,7 +225,7 @@ class Desk:
         with session_scope(self.url) as session:
             tickets = session.execute(select(Ticket).where(
                 Ticket.target == "seller", Ticket.status.in_(routing.OPEN_STATES),
-                Ticket.deadline_at <= now)).scalars().all()
+                Ticket.deadline_at <= now).with_for_update(skip_locked=True)).scalars().all()  # one gateway each
             for ticket in tickets:
                 ticket.target, ticket.status, ticket.assignee_id = "agent", routing.QUEUED, None
                 ticket.escalated_at = ticket.updated_at = now

@@ -143,6 +143,43 @@ def test_a_new_event_moves_the_day_counts_from_old_facts_to_new(store):
         assert s.get(TicketFacts, 999).reason == "requested"
 
 
+def test_two_processes_storing_events_of_one_conversation_at_once_both_succeed(store):
+    """Two gateways (a request, an event consumer) rebuilding one conversation's facts at once:
+    the second waits for the first instead of inserting the same facts row (PostgreSQL)."""
+    import threading
+
+    url, _ = store
+    if not url.startswith("postgresql"):
+        pytest.skip("concurrent writers: PostgreSQL only (SQLite has one writer at a time)")
+    first = bot_db.make_session(url)
+    try:
+        events.store(first, [row("p1", "parallel0", "conversation_started", 0)])  # not committed yet
+        outcome = {}
+
+        def second():
+            try:
+                with bot_db.session_scope(url) as s:
+                    outcome["stored"] = events.store(s, [row("p2", "parallel0", "user", 1, intent="greet")])
+            except Exception as exc:  # what the unique facts row did without the lock
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(1.0)
+        assert thread.is_alive(), "the second rebuild waits for the first transaction"
+        first.commit()
+        thread.join(10)
+    finally:
+        first.close()
+    assert outcome == {"stored": 1}
+    with bot_db.session_scope(url) as s:
+        kinds = s.execute(select(AnalyticsEvent.kind).where(AnalyticsEvent.conversation_id == "parallel0")
+                          .order_by(AnalyticsEvent.at)).scalars().all()
+        facts_rows = s.execute(select(func.count()).select_from(events.ConversationFacts)
+                               .where(events.ConversationFacts.conversation_id == "parallel0")).scalar_one()
+    assert (kinds, facts_rows) == (["conversation_started", "user"], 1)
+
+
 def test_abandonment_waits_for_the_timeout(store):
     url, _ = store
     with bot_db.session_scope(url) as s:

@@ -1,5 +1,7 @@
-"""bot.cli: what `python -m bot seed` and `run` print for the demo logins."""
+"""bot.cli: what `python -m bot seed` and `run` print for the demo logins; `run`'s options for several processes."""
 from __future__ import annotations
+
+import pytest
 
 from bot import cli
 
@@ -16,3 +18,37 @@ def test_print_logins_lists_customers_and_staff_with_their_demo_passwords(db_url
     assert len(lines) == 10
     for i, line in enumerate(lines[6:], start=1):
         assert line.startswith(f"    seller seller{i:<3}/ seller1234   ")
+
+
+
+def parse_run(monkeypatch, argv):
+    """The `run` subcommand's arguments as `python -m bot run ...` parses them (nothing started)."""
+    seen = {}
+    monkeypatch.setattr(cli, "cmd_run", lambda args: seen.setdefault("args", args))
+    cli.main(["run", *argv])
+    return seen["args"]
+
+
+def test_run_starts_several_gateways_and_action_servers_on_consecutive_ports(monkeypatch):
+    args = parse_run(monkeypatch, ["--port", "9000", "--gateways", "2", "--action-servers", "3"])
+    assert (args.port, args.gateways, args.action_port, args.action_servers, args.rasa_instances) == (9000, 2, 5055, 3, 1)
+
+
+def test_several_gateways_without_redis_are_refused_before_anything_starts(tmp_path, monkeypatch):
+    model = tmp_path / "modu.tar.gz"
+    model.write_bytes(b"")
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    args = parse_run(monkeypatch, ["--model", str(model), "--gateways", "2"])
+    with pytest.raises(SystemExit, match="several gateways share their websockets through Redis: set REDIS_URL"):
+        cli.run_supervised(args, stopping=None)
+
+
+def test_a_tracker_database_that_does_not_exist_is_refused_before_anything_starts(tmp_path, monkeypatch):
+    """Rasa would keep the conversations in memory, each instance its own, without saying so."""
+    model = tmp_path / "modu.tar.gz"
+    model.write_bytes(b"")
+    monkeypatch.setenv("TRACKER_STORE_URL", "postgresql://postgres@127.0.0.1:1/no_such_trackers")
+    args = parse_run(monkeypatch, ["--model", str(model)])
+    with pytest.raises(SystemExit, match="TRACKER_STORE_URL: cannot open database 'no_such_trackers'.*createdb"):
+        cli.run_supervised(args, stopping=None)
+    cli.check_tracker_store(f"sqlite:///{tmp_path}/new.db")  # a file is created on first use

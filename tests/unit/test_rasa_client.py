@@ -90,3 +90,92 @@ def test_a_message_id_is_sent_and_a_rewind_leaves_the_tracker_listening():
                              [{"event": "rewind"}, {"event": "action", "name": "action_listen"}])
 
     asyncio.run(scenario())
+
+
+async def vanishing_rasa(seen: list) -> web.AppRunner:
+    """An instance that dies in the middle of every call: the connection closes, no answer."""
+    async def hang_up(request: web.Request) -> web.Response:
+        seen.append(("vanishing", request.path))
+        request.transport.close()
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", hang_up)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner
+
+
+def test_a_call_to_an_instance_that_is_down_goes_to_the_next():
+    async def scenario():
+        seen: list = []
+        live = await fake_rasa("live", seen)
+        dead = "http://127.0.0.1:9"  # nothing listens: refused before anything was sent
+        client = RasaClient(f"{dead},{url_of(live)}", token="t")
+        try:
+            replies = [await client.send("c1", f"turn {n}", {}) for n in range(3)]
+        finally:
+            await client.close()
+            await live.cleanup()
+        assert [r[0]["text"] for r in replies] == ["live: turn 0", "live: turn 1", "live: turn 2"]
+
+    asyncio.run(scenario())
+
+
+def test_concurrent_calls_never_retry_the_instance_they_already_tried():
+    async def scenario():
+        seen: list = []
+        live = await fake_rasa("live", seen)
+        client = RasaClient(f"http://127.0.0.1:9,{url_of(live)}", token="t")
+        try:  # the round robin moves under each call: a retry must still go elsewhere
+            replies = await asyncio.gather(*(client.send(f"c{n}", "안녕하세요", {}) for n in range(20)))
+        finally:
+            await client.close()
+            await live.cleanup()
+        assert [r[0]["text"] for r in replies] == ["live: 안녕하세요"] * 20
+
+    asyncio.run(scenario())
+
+
+def test_a_message_whose_instance_dies_mid_turn_is_sent_to_the_next_but_a_rewind_is_not():
+    async def scenario():
+        seen: list = []
+        vanishing, live = await vanishing_rasa(seen), await fake_rasa("live", seen)
+        client = RasaClient(f"{url_of(vanishing)},{url_of(live)}", token="t")
+        try:
+            # With its id the message is answered once however often it is sent: resent.
+            replies = await client.send("c1", "배송비 얼마예요?", {}, message_id="m7")
+            assert replies[0]["text"] == "live: 배송비 얼마예요?"
+            # A rewind may have happened before the connection went: never sent twice.
+            with pytest.raises(RasaUnavailable, match="ServerDisconnected"):
+                await client.rewind("c1")
+        finally:
+            await client.close()
+            await vanishing.cleanup()
+            await live.cleanup()
+        assert [s[0] for s in seen] == ["vanishing", "live", "vanishing"]
+
+    asyncio.run(scenario())
+
+
+def test_an_instance_that_does_not_answer_in_time_is_unavailable():
+    async def scenario():
+        async def slow(request: web.Request) -> web.Response:
+            await asyncio.sleep(2)
+            return web.json_response([])
+
+        app = web.Application()
+        app.router.add_post("/webhooks/rest/webhook", slow)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        client = RasaClient(url_of(runner), token="t", timeout=0.2)
+        try:  # asyncio's TimeoutError, not the built-in one (Python 3.10): it was an HTTP 500
+            with pytest.raises(RasaUnavailable, match="TimeoutError"):
+                await client.send("c1", "안녕하세요", {}, message_id="m1")
+        finally:
+            await client.close()
+            await runner.cleanup()
+
+    asyncio.run(scenario())

@@ -219,8 +219,27 @@ def test_the_supervisor_watches_in_the_background_and_stops(tmp_path):
 
 def test_rasa_is_started_without_the_token_in_its_arguments(var):
     token = "-starts-with-a-dash"
-    children = stack.stack_children(8000, [5005], 5055, "models", {"PATH": "/bin"}, token)
+    children = stack.stack_children([8000], [5005], [5055], "models", {"PATH": "/bin"}, token)
     rasa = next(c for c in children if c.name == "rasa5005")
     assert not any(token in arg for arg in rasa.argv)
     assert rasa.argv[1:4] == ["-m", "bot.rasa_server", "run"] and rasa.env["RASA_TOKEN"] == token
     assert all(not any(token in arg for arg in c.argv) for c in children)
+
+
+def test_a_scaled_stack_pairs_each_rasa_with_an_action_server_and_each_gateway_with_every_rasa(var):
+    children = stack.stack_children([8000, 8001], [5005, 5006], [5055, 5056], "models", {"PATH": "/bin"}, "t")
+    assert [c.name for c in children] == ["actions5055", "actions5056", "rasa5005", "rasa5006",
+                                          "gateway8000", "gateway8001"]
+    assert 'url: "http://127.0.0.1:5055/webhook"' in (var / "endpoints-5005.yml").read_text()
+    assert 'url: "http://127.0.0.1:5056/webhook"' in (var / "endpoints-5006.yml").read_text()
+    gateways = [c for c in children if c.name.startswith("gateway")]
+    assert [c.argv[-1] for c in gateways] == ["8000", "8001"]
+    assert {c.env["RASA_URL"] for c in gateways} == {"http://127.0.0.1:5005,http://127.0.0.1:5006"}
+    assert len({c.log for c in children}) == len(children)
+
+
+def test_one_of_each_keeps_the_plain_names(var):
+    children = stack.stack_children([8000], [5005, 5006, 5007], [5055], "models", {"PATH": "/bin"}, "t")
+    assert [c.name for c in children] == ["actions", "rasa5005", "rasa5006", "rasa5007", "gateway"]
+    assert all('url: "http://127.0.0.1:5055/webhook"' in (var / f"endpoints-{p}.yml").read_text()
+               for p in (5005, 5006, 5007))

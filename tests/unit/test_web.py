@@ -233,3 +233,34 @@ def test_bad_input_becomes_a_4xx_with_a_korean_message_never_a_500(monkeypatch):
         (200, {"id": MAX_ID}),
         (200, {"after": 12}),
     ]
+
+
+def test_the_socket_skips_what_the_backlog_sent_and_nothing_after_it_even_out_of_order():
+    """Two gateways posting in one conversation at once: id 12 may arrive before id 11."""
+    from bot.conversation.broker import DROPPED
+    from bot.gateway.web import pump
+
+    class Socket:
+        def __init__(self):
+            self.sent = []
+
+        async def recv(self):
+            await asyncio.sleep(60)  # the client stays
+
+        async def send(self, text):
+            self.sent.append(json.loads(text))
+
+        async def close(self, code, reason):
+            self.sent.append({"closed": code})
+
+    async def scenario():
+        ws, queue = Socket(), asyncio.Queue()
+        for message_id in (10, 12, 11, 9):
+            queue.put_nowait({"type": "message", "message": {"id": message_id}})
+        queue.put_nowait(DROPPED)
+        await pump(ws, queue, 10, lambda event: [event])
+        return ws.sent
+
+    sent = asyncio.run(scenario())
+    assert [frame.get("message", {}).get("id") for frame in sent[:-1]] == [12, 11]
+    assert sent[-1] == {"closed": 1013}
