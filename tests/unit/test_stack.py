@@ -13,6 +13,7 @@ import time
 import pytest
 
 from bot import stack
+from bot.analytics.consumer import SQL_BROKER
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def test_endpoints_on_one_machine_keep_conversations_in_sqlite_under_var(var):
     assert path.read_text() == (
         'action_endpoint:\n  url: "http://127.0.0.1:5055/webhook"\n'
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {var / 'trackers.db'}\n"
-        f'event_broker:\n  type: SQL\n  url: "sqlite:///{stack.ROOT}/var/rasa_events.db"\n')
+        f'event_broker:\n  type: {SQL_BROKER}\n  url: "sqlite:///{stack.ROOT}/var/rasa_events.db"\n')
 
 
 def test_endpoints_with_a_sqlite_tracker_store_elsewhere(var, tmp_path):
@@ -56,7 +57,7 @@ def test_endpoints_with_shared_tracker_and_lock_stores(var):
         "  port: 6380\n"
         "  db: 2\n"
         "event_broker:\n"
-        "  type: SQL\n"
+        f"  type: {SQL_BROKER}\n"
         '  url: "sqlite:///{}/var/rasa_events.db"\n'.format(stack.ROOT)
     )
 
