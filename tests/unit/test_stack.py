@@ -225,3 +225,14 @@ def test_rasa_is_started_without_the_token_in_its_arguments(var):
     assert not any(token in arg for arg in rasa.argv)
     assert rasa.argv[1:4] == ["-m", "bot.rasa_server", "run"] and rasa.env["RASA_TOKEN"] == token
     assert all(not any(token in arg for arg in c.argv) for c in children)
+
+
+def test_the_sqlite_tracker_store_is_in_wal_mode_before_rasa_opens_it(var, tmp_path):
+    import sqlite3
+
+    stack.write_endpoints(5055, 5005, env={})
+    stack.write_endpoints(5055, 5006, env={"TRACKER_STORE_URL": f"sqlite:///{tmp_path}/elsewhere/t.db"})
+    for path in (var / "trackers.db", tmp_path / "elsewhere" / "t.db"):
+        conn = sqlite3.connect(path)  # a fresh connection, as Rasa's: the mode is the file's
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        conn.close()
