@@ -31,6 +31,7 @@ import aiohttp
 import yaml
 
 from bot.conversation.service import BOT_DOWN
+from bot import profile as profile_
 from bot.db import ROOT, VAR
 from bot.stack import start_stack, stop_stack
 
@@ -288,6 +289,17 @@ def by_process(pid: int, read: Callable[[int], float]) -> Dict[str, float]:
     return found
 
 
+def pids_by_process(pid: int) -> Dict[str, int]:
+    """The first process of each kind (gateway, rasa, actions) in a `python -m bot run` stack."""
+    found: Dict[str, int] = {}
+    for p in descendants(pid):
+        try:
+            found.setdefault(_process_name(Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")), p)
+        except OSError:
+            continue
+    return found
+
+
 def rss_mb(p: int) -> float:
     status = Path(f"/proc/{p}/status").read_text().splitlines()
     return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
@@ -386,11 +398,15 @@ def main_open(args: argparse.Namespace) -> None:
             print(OPEN_LOOP_HEADER, flush=True)
             runs: Dict[int, dict] = {}
 
-            def run(n: int) -> dict:
+            def run(n: int, profile: bool = False) -> dict:
                 if n not in runs:
+                    out = Path(args.profile or ".") / f"{label}-{n}"
+                    spies = profile_.record(pids_by_process(stack.proc.pid), args.duration, out) if profile else []
                     cpu_before = by_process(stack.proc.pid, cpu_s)
                     runs[n] = asyncio.run(open_loop(stack.base, n, args.period, args.duration))
                     cpu = by_process(stack.proc.pid, cpu_s)
+                    for spy in spies:
+                        spy.wait()
                     runs[n]["cpu_ms_per_message"] = {k: 1000 * (cpu[k] - cpu_before.get(k, 0.0)) / runs[n]["messages"]
                                                      for k in cpu}
                     print(open_loop_row(label, runs[n]), flush=True)
@@ -398,11 +414,15 @@ def main_open(args: argparse.Namespace) -> None:
                         f"{k} {v:.1f}" for k, v in runs[n]["cpu_ms_per_message"].items()), flush=True)
                     for sample in runs[n]["error_samples"]:
                         print(f"          error: {sample}", flush=True)
+                    if spies:
+                        print(f"          where the CPU goes (py-spy samples in {out}):", flush=True)
+                        print("\n".join("        " + line for line in profile_.report(out, runs[n]["messages"], runs[n]["cpu_ms_per_message"])),
+                              flush=True)
                     time.sleep(args.period)  # let a backlog drain before the next run
                 return runs[n]
 
             for n in levels:
-                run(n)
+                run(n, profile=bool(args.profile))
             best = (find_max(lambda n: holds(run(n)), args.find_start, args.find_limit, args.resolution)
                     if args.find_max else None)
             summary.append((label, runs, best, at_rest, by_process(stack.proc.pid, rss_mb)))

@@ -185,6 +185,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     bench.add_argument("--baseline", default=None,
                        help="open loop: another checkout (e.g. a worktree of the previous commit) measured "
                             "first in the same run, with its own models/modu.tar.gz")
+    bench.add_argument("--profile", default=None, metavar="DIR",
+                       help="open loop: py-spy on each process during each --customers run, samples kept in DIR, "
+                            "CPU per message by component printed (needs py-spy)")
     bench.set_defaults(func=cmd_bench)
     args = parser.parse_args(argv)
     args.func(args)
