@@ -328,6 +328,33 @@ async def first_answer(base: str, deadline: float) -> None:
             await asyncio.sleep(1)
 
 
+async def settled(base: str, limit: float, fast: float = 1.0) -> float:
+    """After an overloaded run the stack still works through its backlog (a turn runs on when the
+    client hangs up): until a message of a fresh conversation is answered within `fast` seconds,
+    at most `limit` seconds; returns the seconds waited."""
+    began = time.perf_counter()
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                     timeout=aiohttp.ClientTimeout(total=max(limit, 1))) as me:
+        async with me.post(base + "/api/login", json={"customer_id": 1}) as resp:
+            resp.raise_for_status()
+        while time.perf_counter() - began < limit:
+            sent = time.perf_counter()
+            try:
+                async with me.post(base + "/api/conversation/messages", json={"text": "안녕하세요"}) as resp:
+                    ok = resp.status == 200 and answered(await resp.json())
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                ok = False
+            if ok and time.perf_counter() - sent <= fast:
+                break
+            await asyncio.sleep(2)
+    return time.perf_counter() - began
+
+
+def overloaded(result: dict) -> bool:
+    """Answers fell far behind: a larger run would only add backlog."""
+    return result["achieved_per_s"] < 0.5 * result["offered_per_s"]
+
+
 class RunningStack:
     """`python -m bot run` of a checkout (this one, or another worktree for a before/after in the
     same run) on free ports, with its own fresh database, tracker store and event broker under
@@ -418,13 +445,19 @@ def main_open(args: argparse.Namespace) -> None:
                         print(f"          where the CPU goes (py-spy samples in {out}):", flush=True)
                         print("\n".join("        " + line for line in profile_.report(out, runs[n]["messages"], runs[n]["cpu_ms_per_message"])),
                               flush=True)
-                    time.sleep(args.period)  # let a backlog drain before the next run
+                    waited = asyncio.run(settled(stack.base, args.settle_limit))
+                    if waited > args.settle_limit:
+                        print(f"          still busy after {waited:.0f} s: the next figures are pessimistic", flush=True)
                 return runs[n]
 
-            for n in levels:
-                run(n, profile=bool(args.profile))
             best = (find_max(lambda n: holds(run(n)), args.find_start, args.find_limit, args.resolution)
                     if args.find_max else None)
+            for n in sorted(levels):
+                if any(overloaded(r) for m, r in runs.items() if m < n):
+                    print(f"{label:<10}{n:>9}  not run: fewer customers already overloaded the stack "
+                          "(answers < half the offered rate)", flush=True)
+                    continue
+                run(n, profile=bool(args.profile))
             summary.append((label, runs, best, at_rest, by_process(stack.proc.pid, rss_mb)))
         finally:
             stack.stop()

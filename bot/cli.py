@@ -182,6 +182,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     bench.add_argument("--find-start", type=int, default=50, help="find-max: first number of customers (doubled)")
     bench.add_argument("--find-limit", type=int, default=2000, help="find-max: most customers tried")
     bench.add_argument("--resolution", type=int, default=25, help="find-max: bisection stops this close")
+    bench.add_argument("--settle-limit", type=float, default=180.0,
+                       help="open loop: after a run, wait at most this long for the stack to answer promptly again")
     bench.add_argument("--baseline", default=None,
                        help="open loop: another checkout (e.g. a worktree of the previous commit) measured "
                             "first in the same run, with its own models/modu.tar.gz")

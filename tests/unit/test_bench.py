@@ -127,3 +127,8 @@ def test_an_answer_is_the_bots_replies_not_its_apology():
     assert not bench.answered({"message": {}, "replies": []})
     assert not bench.answered({"message": {}, "replies": [{"text": BOT_DOWN}]})
     assert not bench.answered({"error": "대화를 찾을 수 없어요."})
+
+
+def test_overloaded_when_answers_fall_below_half_the_offered_rate():
+    assert bench.overloaded({"offered_per_s": 20.0, "achieved_per_s": 9.9})
+    assert not bench.overloaded({"offered_per_s": 20.0, "achieved_per_s": 10.0})
