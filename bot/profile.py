@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Tuple
 
 RATE = 100  # samples per second
-IDLE = "serve (sanic/server/runners.py"  # the innermost frame of an event loop waiting for work
+# Innermost frames of a thread waiting for work: the event loop, an idle worker thread.
+IDLE = ("serve (sanic/server/runners.py", "_worker (concurrent/futures/thread.py")
 
 # (component, markers): the first component with a marker in a sample's stack takes it.
 COMPONENTS: Dict[str, List[Tuple[str, Tuple[str, ...]]]] = {

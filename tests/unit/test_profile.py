@@ -42,6 +42,7 @@ def test_gateway_and_actions_components():
 def test_busy_samples_leave_the_waiting_event_loop_out_and_the_report(tmp_path):
     raw = ["a (x.py:1);commit (sqlalchemy/orm/session.py:1) 30", "run_consumer (bot/analytics/consumer.py:1) 10",
            "main (bot/cli.py:1);serve (sanic/server/runners.py:155) 500", "main (bot/cli.py:1);serve (sanic/app.py:1) 60",
+           "_bootstrap (threading.py:1);_worker (concurrent/futures/thread.py:81) 900",
            "", "garbage"]
     assert profile.busy_samples("gateway", raw) == {"analytics consumer": 10, "database (SQLAlchemy, SQLite)": 30,
                                                     "Rasa client": 0, "HTTP, JSON, the rest": 60}
