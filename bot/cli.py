@@ -160,6 +160,17 @@ def cmd_bench(args: argparse.Namespace) -> None:
     bench.main(args)
 
 
+def customer_counts(value: str) -> List[int]:
+    """`--customers 100,250,500` -> [100, 250, 500]."""
+    try:
+        numbers = [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        numbers = []
+    if not numbers or min(numbers) < 1:
+        raise argparse.ArgumentTypeError("positive whole numbers, comma-separated")
+    return numbers
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bot")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -189,11 +200,29 @@ def main(argv: Optional[List[str]] = None) -> None:
     gateway.add_argument("--port", type=int, default=0)
     gateway.set_defaults(func=cmd_gateway)
     bench = sub.add_parser("bench")
-    bench.add_argument("--customers", type=int, default=16, help="concurrent simulated customers")
+    bench.add_argument("--customers", type=customer_counts, default=None,
+                       help="simulated customers (closed loop: 16; open loop: a list, default 100,250,500)")
     bench.add_argument("--conversations", type=int, default=48, help="conversations in all (fresh ids)")
     bench.add_argument("--think", type=float, default=0.3, help="seconds between a customer's messages")
     bench.add_argument("--compare-default", action="store_true",
                        help="also measure Rasa's default policies on the same data, in the same run")
+    bench.add_argument("--open-loop", action="store_true",
+                       help="customers send every --period s without waiting for the answers")
+    bench.add_argument("--period", type=float, default=5.0, help="open loop: seconds between a customer's messages")
+    bench.add_argument("--duration", type=float, default=60.0, help="open loop: seconds of sending per run")
+    bench.add_argument("--find-max", action="store_true",
+                       help="open loop: search the most customers that keep p95 <= 300 ms with no error")
+    bench.add_argument("--find-start", type=int, default=50, help="find-max: first number of customers (doubled)")
+    bench.add_argument("--find-limit", type=int, default=2000, help="find-max: most customers tried")
+    bench.add_argument("--resolution", type=int, default=25, help="find-max: bisection stops this close")
+    bench.add_argument("--settle-limit", type=float, default=180.0,
+                       help="open loop: after a run, wait at most this long for the stack to answer promptly again")
+    bench.add_argument("--baseline", default=None,
+                       help="open loop: another checkout (e.g. a worktree of the previous commit) measured "
+                            "first in the same run, with its own models/modu.tar.gz")
+    bench.add_argument("--profile", default=None, metavar="DIR",
+                       help="open loop: py-spy on each process during each --customers run, samples kept in DIR, "
+                            "CPU per message by component printed (needs py-spy)")
     bench.set_defaults(func=cmd_bench)
     args = parser.parse_args(argv)
     args.func(args)

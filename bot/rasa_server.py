@@ -27,6 +27,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     sys.argv = rasa_argv(sys.argv[1:] if argv is None else argv, token)
     from rasa.__main__ import main as rasa_main
 
+    from bot import rasa_runtime
+
+    rasa_runtime.apply()  # constant work Rasa redoes every turn, done once
+
     rasa_main()
 
 

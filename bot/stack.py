@@ -31,7 +31,10 @@ def write_endpoints(action_port: int, rasa_port: int, env: Optional[Mapping[str,
     (PostgreSQL in production, or another sqlite:/// file) when set."""
     env = os.environ if env is None else env
     lines = ["action_endpoint:", f'  url: "http://127.0.0.1:{action_port}/webhook"']
-    lines += tracker_store(env.get("TRACKER_STORE_URL") or f"sqlite:///{VAR / 'trackers.db'}")
+    tracker_url = env.get("TRACKER_STORE_URL") or f"sqlite:///{VAR / 'trackers.db'}"
+    lines += tracker_store(tracker_url)
+    if tracker_url.startswith("sqlite:///"):
+        sqlite_wal(Path(tracker_url[len("sqlite:///"):]))
     redis_url = env.get("REDIS_URL")  # e.g. redis://127.0.0.1:6379/0
     if redis_url:
         from urllib.parse import urlparse
@@ -44,6 +47,18 @@ def write_endpoints(action_port: int, rasa_port: int, env: Optional[Mapping[str,
     path = VAR / f"endpoints-{rasa_port}.yml"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def sqlite_wal(path: Path) -> None:
+    """A SQLite file in WAL mode, which stays with the file, for Rasa's tracker store (Rasa opens
+    it in the default rollback-journal mode): a commit is one append to the log and one sync
+    instead of a journal written, synced and deleted each turn, and reads do not wait for writes."""
+    import sqlite3
+    from contextlib import closing
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(path, timeout=30)) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
 
 
 def tracker_store(url: str) -> List[str]:

@@ -35,6 +35,8 @@ DEFAULT_QUEUE = "modu_analytics"
 RASA_EXCHANGE = "rasa-exchange"  # the fanout exchange Rasa's Pika broker publishes to
 OVERLAP = 200  # rows re-read each round: a row committed late below the cursor is still seen
 BATCH = 1000
+# Rasa's SQL broker with one transaction per turn (same table and rows): loaded by Rasa by its path.
+SQL_BROKER = "bot.analytics.rasa_broker.TurnSQLEventBroker"
 
 
 def broker_url(env: Mapping[str, str]) -> str:
@@ -62,7 +64,7 @@ def endpoint_lines(env: Mapping[str, str]) -> List[str]:
                 "  queues:", f"    - {env.get('EVENT_BROKER_QUEUE', DEFAULT_QUEUE)}"]
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    return ["event_broker:", "  type: SQL", f'  url: "{url}"']
+    return ["event_broker:", f"  type: {SQL_BROKER}", f'  url: "{url}"']
 
 
 # --- the SQL event broker ---------------------------------------------------------------------

@@ -91,15 +91,30 @@ class Chat:
     def post(self, conversation_id: str, sender: str, text: str, *, author: Optional[str] = None,
              buttons: Optional[list] = None, meta: Optional[dict] = None, client_id: Optional[str] = None) -> dict:
         """Store one message and push it to the customer's and the staff's websockets."""
+        data = self._store(conversation_id, sender, text, author, buttons, meta, client_id)
+        self._push(conversation_id, data)
+        return data
+
+    async def post_off_loop(self, conversation_id: str, sender: str, text: str, *, buttons: Optional[list] = None,
+                            meta: Optional[dict] = None, client_id: Optional[str] = None) -> dict:
+        """`post` with the database write in a worker thread: the event loop serves others while
+        the commit waits for the disk. The push stays on the loop (the broker is not thread-safe)."""
+        data = await asyncio.to_thread(self._store, conversation_id, sender, text, None, buttons, meta, client_id)
+        self._push(conversation_id, data)
+        return data
+
+    def _store(self, conversation_id: str, sender: str, text: str, author: Optional[str], buttons: Optional[list],
+               meta: Optional[dict], client_id: Optional[str]) -> dict:
         with session_scope(self.url) as session:
             message = Message(conversation_id=conversation_id, sender=sender, author=author, text=text,
                               buttons=buttons or None, meta=meta, created_at=utcnow(), client_id=client_id)
             session.add(message)
             session.flush()
-            data = message.to_dict()
+            return message.to_dict()
+
+    def _push(self, conversation_id: str, data: dict) -> None:
         self.broker.publish(conversation_channel(conversation_id), {"type": "message", "message": data})
         self.broker.publish(STAFF_CHANNEL, {"type": "message", "conversation_id": conversation_id, "message": data})
-        return data
 
     def set_mode(self, conversation_id: str, mode: str) -> None:
         with session_scope(self.url) as session:
@@ -136,31 +151,34 @@ class Chat:
         lock = self._locks.get(conversation_id)
         if lock is None:
             lock = self._locks[conversation_id] = asyncio.Lock()
+        # The database work of a turn runs in worker threads (asyncio.to_thread): its commits wait
+        # for the disk without holding up the event loop, which serves the other conversations.
         async with lock:  # one turn at a time per conversation: replies stay in order
-            earlier = self._by_client_id(conversation_id, client_id) if client_id else None
+            earlier = await asyncio.to_thread(self._by_client_id, conversation_id, client_id) if client_id else None
             if earlier is not None and earlier["answered"]:
                 return {"message": earlier["message"], "replies": earlier["replies"]}
             if earlier is None:
-                payload = payload if payload and self._offered(conversation_id, payload) else None
+                offered = payload and await asyncio.to_thread(self._offered, conversation_id, payload)
+                payload = payload if offered else None
                 try:
-                    message = self.post(conversation_id, "customer", text, client_id=client_id,
-                                        meta={"payload": payload} if payload else None)
+                    message = await self.post_off_loop(conversation_id, "customer", text, client_id=client_id,
+                                                       meta={"payload": payload} if payload else None)
                 except IntegrityError:  # another gateway process stored it a moment ago
-                    earlier = self._by_client_id(conversation_id, client_id)
+                    earlier = await asyncio.to_thread(self._by_client_id, conversation_id, client_id)
                     if earlier["answered"]:
                         return {"message": earlier["message"], "replies": earlier["replies"]}
             if earlier is not None:  # failed or cut off before: the same message, once more
                 message, text, payload = earlier["message"], earlier["message"]["text"], earlier["payload"]
-            conv = self.conversation(conversation_id)
+            conv = await asyncio.to_thread(self.conversation, conversation_id)
             replies: List[dict] = []
             answered = True
             if len(text) > self.max_chars:
-                replies.append(self.post(conversation_id, "bot", TOO_LONG.format(limit=self.max_chars)))
+                replies.append(await self.post_off_loop(conversation_id, "bot", TOO_LONG.format(limit=self.max_chars)))
             elif conv.mode == "bot":
                 wants_agent = payload == AGENT_PAYLOAD or text == AGENT_BUTTON["title"]
                 replies, answered = await self._ask_bot(conv, payload or neutralise(text), message["id"], wants_agent)
             if answered:
-                self._answered(message["id"], replies if client_id else None)
+                await asyncio.to_thread(self._answered, message["id"], replies if client_id else None)
             return {"message": message, "replies": replies}
 
     def _by_client_id(self, conversation_id: str, client_id: str) -> Optional[Dict[str, Any]]:
@@ -217,7 +235,7 @@ class Chat:
             log.error("rasa unavailable: %s", exc)
             if wants_agent and self.handoff is not None:
                 return self.handoff.open_ticket(conv.id, bot_trouble_handoff(conv)), True
-            return [self.post(conv.id, "bot", BOT_DOWN, buttons=[AGENT_BUTTON])], False
+            return [await self.post_off_loop(conv.id, "bot", BOT_DOWN, buttons=[AGENT_BUTTON])], False
         finally:
             self.typing(conv.id, False)
         return await self.bot_says(conv.id, answers), True
@@ -235,7 +253,7 @@ class Chat:
             buttons = [{"title": b.get("title", ""), "payload": b.get("payload", "")}
                        for b in answer.get("buttons") or []]
             if text or buttons:
-                stored.append(self.post(conversation_id, "bot", text, buttons=buttons))
+                stored.append(await self.post_off_loop(conversation_id, "bot", text, buttons=buttons))
         return stored
 
 

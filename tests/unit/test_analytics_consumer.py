@@ -41,7 +41,8 @@ def count(url: str, sender: str) -> int:
 def test_the_default_broker_is_rasas_sql_broker_beside_a_sqlite_database(tmp_path):
     env = {"DATABASE_URL": f"sqlite:///{tmp_path}/shop.db"}
     assert consumer.broker_url(env) == f"sqlite:///{tmp_path}/rasa_events.db"
-    assert consumer.endpoint_lines(env) == ["event_broker:", "  type: SQL", f'  url: "sqlite:///{tmp_path}/rasa_events.db"']
+    assert consumer.endpoint_lines(env) == ["event_broker:", "  type: bot.analytics.rasa_broker.TurnSQLEventBroker",
+                                            f'  url: "sqlite:///{tmp_path}/rasa_events.db"']
     pg = consumer.broker_url({"DATABASE_URL": "postgresql://postgres@127.0.0.1/shop"})
     assert pg == f"sqlite:///{bot_db.VAR}/rasa_events-shop.db"
 

@@ -131,3 +131,14 @@ def test_importing_the_module_loads_neither_rasa_nor_spacy() -> None:
         "assert not {'rasa', 'spacy'} & set(sys.modules), 'heavy import'"
     )
     subprocess.run([sys.executable, "-c", check], check=True)
+
+
+def test_masking_loads_spacy_without_tensorflow_which_stays_importable() -> None:
+    # The gateway masks its logs; thinc would otherwise import TensorFlow (0.5 GB) with spaCy.
+    check = (
+        "import sys; from bot.nlp.pii import mask_pii;"
+        "assert mask_pii('010-1234-5678로 연락주세요') == '[전화번호]로 연락주세요';"
+        "assert 'spacy' in sys.modules and 'tensorflow' not in sys.modules, 'tensorflow imported';"
+        "import tensorflow; assert tensorflow.constant(2).numpy() == 2"
+    )
+    subprocess.run([sys.executable, "-c", check], check=True)

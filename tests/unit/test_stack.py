@@ -13,6 +13,7 @@ import time
 import pytest
 
 from bot import stack
+from bot.analytics.consumer import SQL_BROKER
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def test_endpoints_on_one_machine_keep_conversations_in_sqlite_under_var(var):
     assert path.read_text() == (
         'action_endpoint:\n  url: "http://127.0.0.1:5055/webhook"\n'
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {var / 'trackers.db'}\n"
-        f'event_broker:\n  type: SQL\n  url: "sqlite:///{stack.ROOT}/var/rasa_events.db"\n')
+        f'event_broker:\n  type: {SQL_BROKER}\n  url: "sqlite:///{stack.ROOT}/var/rasa_events.db"\n')
 
 
 def test_endpoints_with_a_sqlite_tracker_store_elsewhere(var, tmp_path):
@@ -56,7 +57,7 @@ def test_endpoints_with_shared_tracker_and_lock_stores(var):
         "  port: 6380\n"
         "  db: 2\n"
         "event_broker:\n"
-        "  type: SQL\n"
+        f"  type: {SQL_BROKER}\n"
         '  url: "sqlite:///{}/var/rasa_events.db"\n'.format(stack.ROOT)
     )
 
@@ -243,3 +244,14 @@ def test_one_of_each_keeps_the_plain_names(var):
     assert [c.name for c in children] == ["actions", "rasa5005", "rasa5006", "rasa5007", "gateway"]
     assert all('url: "http://127.0.0.1:5055/webhook"' in (var / f"endpoints-{p}.yml").read_text()
                for p in (5005, 5006, 5007))
+
+
+def test_the_sqlite_tracker_store_is_in_wal_mode_before_rasa_opens_it(var, tmp_path):
+    import sqlite3
+
+    stack.write_endpoints(5055, 5005, env={})
+    stack.write_endpoints(5055, 5006, env={"TRACKER_STORE_URL": f"sqlite:///{tmp_path}/elsewhere/t.db"})
+    for path in (var / "trackers.db", tmp_path / "elsewhere" / "t.db"):
+        conn = sqlite3.connect(path)  # a fresh connection, as Rasa's: the mode is the file's
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        conn.close()
