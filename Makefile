@@ -26,6 +26,8 @@ run: install $(MODEL)
 # The whole suite on SQLite, then the database-facing tests (repository, actions, the stack)
 # again on PostgreSQL, which this kind of machine runs (SKIP_POSTGRES=1 to leave it out).
 POSTGRES_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+# Unit tests that touch no database: the SQLite pass runs them, the PostgreSQL pass leaves them out.
+NO_DATABASE_TESTS := --ignore=tests/unit/test_analytics_csat.py --ignore=tests/unit/test_analytics_facts.py --ignore=tests/unit/test_bench.py --ignore=tests/unit/test_clock.py --ignore=tests/unit/test_import_rules.py --ignore=tests/unit/test_nlp_abuse.py --ignore=tests/unit/test_nlp_keywords.py --ignore=tests/unit/test_nlp_numbers.py --ignore=tests/unit/test_nlp_numbers_written.py --ignore=tests/unit/test_nlp_pending_question.py --ignore=tests/unit/test_nlp_pii.py --ignore=tests/unit/test_policy.py --ignore=tests/unit/test_profile.py --ignore=tests/unit/test_rasa_runtime.py --ignore=tests/unit/test_studio_nlu_files.py --ignore=tests/unit/test_studio_privacy.py
 
 test: install $(MODEL) chromium
 	$(PY) -m pytest tests
@@ -33,7 +35,7 @@ test: install $(MODEL) chromium
 	if ! $(PY) -c "import sqlalchemy; sqlalchemy.create_engine('$(POSTGRES_TEST_URL)').connect()" >/dev/null 2>&1; then \
 	  echo "PostgreSQL is not reachable at $(POSTGRES_TEST_URL): start it, set POSTGRES_TEST_URL, or SKIP_POSTGRES=1"; exit 1; fi; \
 	echo "--- again on PostgreSQL ---"; \
-	TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(PY) -m pytest tests/unit tests/actions tests/integration
+	TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(PY) -m pytest tests/unit tests/actions tests/integration $(NO_DATABASE_TESTS)
 
 # Without the browser and the stack: the quick loop while editing rules or actions.
 test-fast: install
