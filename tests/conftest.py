@@ -72,17 +72,10 @@ def now():
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     """The real stack (action server, Rasa, gateway) once per test session: see tests/stack.py."""
-    from bot.stack import stop_stack
-    from tests.stack import start
+    from tests.stack import own_stack
 
-    tmp = tmp_path_factory.mktemp("stack")
-    dbs = Databases(tmp)  # SQLite by default, a fresh PostgreSQL database with TEST_DATABASE_URL
-    running, procs = start(tmp, dbs.create())
-    try:
+    with own_stack(tmp_path_factory.mktemp("stack")) as running:
         yield running
-    finally:
-        stop_stack(procs)
-        dbs.drop_all()
 
 
 def pytest_collection_modifyitems(items):

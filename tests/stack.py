@@ -13,7 +13,8 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 import requests
@@ -186,3 +187,19 @@ def start(tmp: Path, database_url: str, rasa_instances: int = 1, supervision: Op
                   rasa_urls=[f"http://127.0.0.1:{port}" for port in rasa_ports], supervisor=supervisor,
                   gateway_urls=gateway_urls)
     return stack, supervisor
+
+
+@contextmanager
+def own_stack(tmp: Path) -> Iterator[Stack]:
+    """A whole stack over a fresh database (SQLite, or PostgreSQL with TEST_DATABASE_URL) under
+    `tmp`, stopped and its database dropped on the way out."""
+    from bot.stack import stop_stack
+    from tests.databases import Databases
+
+    dbs = Databases(tmp)
+    running, procs = start(tmp, dbs.create())
+    try:
+        yield running
+    finally:
+        stop_stack(procs)
+        dbs.drop_all()

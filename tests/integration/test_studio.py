@@ -21,8 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.databases import Databases
-from tests.stack import TRAINED, text_of
+from tests.stack import TRAINED, own_stack, text_of
 from tests.studio_messages import parse, typings, wrong_ones
 
 pytestmark = [pytest.mark.stack, pytest.mark.skipif(
@@ -35,17 +34,8 @@ TRAIN_TIMEOUT = 1800
 
 @pytest.fixture(scope="module")
 def studio_stack(tmp_path_factory):
-    from bot.stack import stop_stack
-    from tests.stack import start
-
-    tmp = tmp_path_factory.mktemp("studio")
-    dbs = Databases(tmp)
-    running, procs = start(tmp, dbs.create())
-    try:
+    with own_stack(tmp_path_factory.mktemp("studio")) as running:
         yield running
-    finally:
-        stop_stack(procs)
-        dbs.drop_all()
 
 
 def project_of(stack) -> Path:
