@@ -523,7 +523,32 @@ def _free_ports(n: int) -> tuple:
     return ports
 
 
+def main_cold(args: argparse.Namespace) -> None:
+    """From `python -m bot run` (trained model, fresh database) to the first answered message,
+    `--cold-start` times, the --baseline checkout and this one alternating in the same run."""
+    stacks = [("ours", ROOT)]
+    if args.baseline:
+        stacks.insert(0, ("baseline", Path(args.baseline).resolve()))
+    times: Dict[str, List[float]] = {label: [] for label, _ in stacks}
+    for i in range(args.cold_start):
+        for label, checkout in stacks:
+            stack = RunningStack(label, checkout)
+            try:
+                times[label].append(stack.start_s)
+            finally:
+                stack.stop()
+            print(f"{label:<10} start {i + 1}: first answer {stack.start_s:.1f} s after the command", flush=True)
+    for label, values in times.items():
+        print(f"{label}: median {statistics.median(values):.1f} s, all: " + ", ".join(f"{v:.1f}" for v in values))
+    if args.baseline:
+        print(f"ratio baseline/ours (medians): "
+              f"{statistics.median(times['baseline']) / statistics.median(times['ours']):.2f}x")
+
+
 def main(args: argparse.Namespace) -> None:
+    if args.cold_start:
+        main_cold(args)
+        return
     if args.open_loop:
         main_open(args)
         return

@@ -1,5 +1,5 @@
-"""Two of Rasa 3.6's costs per message, removed inside the Rasa server (bot.rasa_server applies
-them before Rasa starts). Both keep Rasa's behaviour; they only stop redoing constant work.
+"""Constant work Rasa 3.6 redoes, removed inside the Rasa server (bot.rasa_server applies this
+before Rasa starts). Each keeps Rasa's behaviour; it only stops redoing constant work.
 
 - Every action server response is checked against Rasa's response schema with
   `jsonschema.validate`, which first validates the schema itself and builds a new validator:
@@ -9,6 +9,12 @@ them before Rasa starts). Both keep Rasa's behaviour; they only stop redoing con
 - Every event read back from the tracker store finds its class by walking all subclasses of
   `Event` (Rasa reads the whole tracker two or three times a turn): about 10 %. Here each
   event name is looked up once and remembered.
+- Loading a TensorFlow model (DIET, the ResponseSelector) first runs one training step on one
+  example, only to create the weights before they are read from the model file. Keras traces
+  the whole training step into a graph for that single call: about two thirds of the model's
+  load time, and most of the Rasa server's cold start. Here that one step runs eagerly (the
+  same step, without tracing it); the weights are then read from the file as before, and the
+  prediction graph is traced without AutoGraph (nothing in it to convert).
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from typing import Any, Dict, Optional, Text, Type
 def apply() -> None:
     validate_action_responses_with_one_validator()
     remember_event_classes()
+    load_models_without_tracing_a_training_step()
 
 
 def validate_action_responses_with_one_validator() -> None:
@@ -63,3 +70,45 @@ def remember_event_classes() -> None:
 
     resolve_by_type.remembers = True  # type: ignore[attr-defined]
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[assignment]
+
+
+def load_models_without_tracing_a_training_step() -> None:
+    """rasa.utils.tensorflow.models.RasaModel.load, with its weight-building training step run
+    eagerly; the model predicts as compiled by Rasa (a traced graph unless `run_eagerly`)."""
+    from rasa.utils.tensorflow.models import RasaModel
+
+    if getattr(RasaModel.load, "eager_build", False):
+        return
+    rasa_load = RasaModel.load.__func__  # type: ignore[attr-defined]
+
+    def load(cls: Type[RasaModel], model_file_name: Text, model_data_example: Any,
+             predict_data_example: Any = None, finetune_mode: bool = False, *args: Any, **kwargs: Any) -> RasaModel:
+        if finetune_mode:  # training goes on: Rasa's own way, optimizer state and all
+            return rasa_load(cls, model_file_name, model_data_example, predict_data_example, finetune_mode,
+                             *args, **kwargs)
+        import tensorflow as tf
+        from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
+        from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
+
+        config = kwargs.get("config", {})
+        model = cls(*args, **kwargs)
+        model.compile(optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)), run_eagerly=True)
+        model.fit(RasaBatchDataGenerator(model_data_example, batch_size=1), verbose=False)
+        model.load_weights(model_file_name)
+        model.run_eagerly = bool(config.get(RUN_EAGERLY))  # predictions: as Rasa compiles them
+        if predict_data_example and not model.run_eagerly:
+            # Rasa's prediction graph, traced without AutoGraph: the prediction code has no Python
+            # control flow on tensors to convert (a tensor in an `if` would fail this trace, not
+            # pass silently), and AutoGraph's conversion is a third of the model's load time.
+            from rasa.utils.train_utils import create_data_generators
+
+            generator, _ = create_data_generators(predict_data_example, batch_sizes=1, epochs=1, shuffle=False)
+            batch = next(iter(generator))[0]
+            model._tf_predict_step = tf.function(model.predict_step, input_signature=model._dynamic_signature(batch),
+                                                 autograph=False)
+        if predict_data_example:
+            model.run_inference(predict_data_example)  # traces the prediction graph, as Rasa does
+        return model
+
+    load.eager_build = True  # type: ignore[attr-defined]
+    RasaModel.load = classmethod(load)  # type: ignore[assignment]

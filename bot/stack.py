@@ -172,15 +172,24 @@ class Supervisor:
         child.started_at = self.clock()
         child.serving = False
 
-    def start(self) -> "Supervisor":
+    def start(self, prepare: Optional[Callable[[], None]] = None, before: str = "gateway") -> "Supervisor":
         """Start every child and wait until each answers. SystemExit (with the end of its log)
-        if one dies or stays silent; Stopped if asked to stop. Either way all are stopped."""
+        if one dies or stays silent; Stopped if asked to stop. Either way all are stopped.
+
+        `prepare` (the database migration, say) runs after the children that do not need it
+        have been started, so it overlaps their start-up, and before the first child whose name
+        begins with `before`."""
         try:
             with self._lock:
                 for child in self.children:
+                    if prepare is not None and child.name.startswith(before):
+                        prepare()
+                        prepare = None
                     if self.stopping.is_set():
                         raise Stopped()
                     self._spawn(child, append=False)
+                if prepare is not None:
+                    prepare()
             for child in self.children:
                 wait_for(child.health_url, child.proc, child.name, child.start_timeout, self.stopping, child.log)
                 child.serving = True
@@ -306,7 +315,8 @@ Ports = Union[int, List[int]]
 
 def start_stack(gateway_port: Ports, rasa_port: Ports, action_port: Ports, model: str,
                 env: Optional[Mapping[str, str]] = None, stopping: Optional[threading.Event] = None,
-                out: Optional[TextIO] = None, **supervision: float) -> Supervisor:
+                out: Optional[TextIO] = None, prepare: Optional[Callable[[], None]] = None,
+                **supervision: float) -> Supervisor:
     """Start the action server(s), Rasa (one instance per port) and the gateway(s), each an int
     or a list of ports; return their Supervisor once all answer (not yet watching: call
     watch() or watch_in_background()). Several gateways need REDIS_URL (their websocket
@@ -322,7 +332,7 @@ def start_stack(gateway_port: Ports, rasa_port: Ports, action_port: Ports, model
     children = stack_children(ports(gateway_port), ports(rasa_port), ports(action_port), model, env, rasa_token)
     supervisor = Supervisor(children, LOGS / f"supervisor-{ports(gateway_port)[0]}.log", out=out,
                             stopping=stopping or threading.Event(), **supervision)
-    return supervisor.start()
+    return supervisor.start(prepare)
 
 
 def stop_stack(stack: Union[Supervisor, Iterable[subprocess.Popen]]) -> None:

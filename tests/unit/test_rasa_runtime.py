@@ -10,12 +10,14 @@ from jsonschema import ValidationError, validate
 def patched(monkeypatch):
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.events import Event
+    from rasa.utils.tensorflow.models import RasaModel
 
     from bot import rasa_runtime
 
     # Restored after the test (the patches are for the Rasa server's process).
     monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction.__dict__["_validate_action_result"])
     monkeypatch.setattr(Event, "resolve_by_type", Event.__dict__["resolve_by_type"])
+    monkeypatch.setattr(RasaModel, "load", RasaModel.__dict__["load"])
     original = {"validate": RemoteAction._validate_action_result, "resolve": Event.resolve_by_type}
     rasa_runtime.apply()
     return original
@@ -70,3 +72,51 @@ def test_every_event_name_finds_the_same_class(patched):
     with pytest.raises(ValueError, match="Unknown event name 'nothing'"):
         Event.resolve_by_type("nothing")
     assert Event.from_parameters({"event": "slot", "name": "order_id", "value": "1"}) == SlotSet("order_id", "1")
+
+
+PARSE = """
+import asyncio, json, sys
+from rasa.core.agent import Agent
+if sys.argv[1] == "ours":
+    from bot import rasa_runtime
+    rasa_runtime.apply()
+from tests.nlu.test_nlu import examples, TEST_FILE, MIXED_TEST_FILE
+agent = Agent.load(sys.argv[2])
+loop = asyncio.new_event_loop()
+out = []
+for f in (TEST_FILE, MIXED_TEST_FILE):
+    for text, _, _ in examples(f):
+        r = loop.run_until_complete(agent.parse_message(text))
+        faq = r.get("response_selector", {}).get("faq", {}).get("response", {})
+        out.append([text, r["intent"]["name"], round(r["intent"]["confidence"], 4),
+                    faq.get("intent_response_key"), round(faq.get("confidence") or 0, 4)])
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+
+@pytest.mark.stack
+def test_a_model_loaded_without_tracing_a_training_step_predicts_as_rasa_loads_it():
+    """Both TensorFlow models (DIET, ResponseSelector) of the trained model, loaded by Rasa's
+    code and by ours in separate processes: the same intents, FAQ answers and confidences on
+    every held-out utterance."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    model = root / "models" / "modu.tar.gz"
+    if not model.exists():
+        pytest.fail(f"no trained model at {model}: run `make train`")
+    env = dict(os.environ, PYTHONPATH=str(root), TF_CPP_MIN_LOG_LEVEL="2", RASA_TELEMETRY_ENABLED="false")
+
+    def parse(how):
+        run = subprocess.run([sys.executable, "-c", PARSE, how, str(model)], cwd=root, env=env,
+                             capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stderr[-2000:]
+        return json.loads(run.stdout.strip().splitlines()[-1])
+
+    rasa, ours = parse("rasa"), parse("ours")
+    assert len(rasa) >= 380
+    assert ours == rasa

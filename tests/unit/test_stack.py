@@ -255,3 +255,31 @@ def test_the_sqlite_tracker_store_is_in_wal_mode_before_rasa_opens_it(var, tmp_p
         conn = sqlite3.connect(path)  # a fresh connection, as Rasa's: the mode is the file's
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         conn.close()
+
+
+def test_the_preparation_runs_while_the_first_children_start_and_before_any_gateway(tmp_path):
+    sup = supervisor([web_child("actions", tmp_path), web_child("rasa5005", tmp_path),
+                      web_child("gateway8000", tmp_path), web_child("gateway8001", tmp_path)], tmp_path)
+    seen = []
+
+    def prepare():
+        seen.append([c.name for c in sup.children if c.proc is not None])
+
+    sup.start(prepare)
+    try:
+        assert seen == [["actions", "rasa5005"]]
+        assert all(c.serving for c in sup.children)
+    finally:
+        sup.stop()
+
+
+def test_a_failed_preparation_stops_the_children_already_started(tmp_path):
+    sup = supervisor([web_child("actions", tmp_path), web_child("gateway", tmp_path)], tmp_path)
+
+    def prepare():
+        raise RuntimeError("the database is not reachable")
+
+    with pytest.raises(RuntimeError, match="not reachable"):
+        sup.start(prepare)
+    actions, gateway = sup.children
+    assert actions.proc.poll() is not None and gateway.proc is None
