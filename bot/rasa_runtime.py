@@ -9,6 +9,10 @@ before Rasa starts). Each keeps Rasa's behaviour; it only stops redoing constant
 - Every event read back from the tracker store finds its class by walking all subclasses of
   `Event` (Rasa reads the whole tracker two or three times a turn): about 10 %. Here each
   event name is looked up once and remembered.
+- Saving a turn, the SQL tracker store first reads the conversation's whole session back and
+  rebuilds a tracker from it, only to count its events and send the new ones to the event
+  broker; then it counts the stored events again with a query to know which to insert. Here
+  the count query serves both (the same events go to the broker and to the table).
 - Loading a TensorFlow model (DIET, the ResponseSelector) first runs one training step on one
   example, only to create the weights before they are read from the model file. Keras traces
   the whole training step into a graph for that single call: about two thirds of the model's
@@ -24,6 +28,7 @@ from typing import Any, Dict, Optional, Text, Type
 def apply() -> None:
     validate_action_responses_with_one_validator()
     remember_event_classes()
+    save_turns_without_reading_the_tracker_back()
     load_models_without_tracing_a_training_step()
 
 
@@ -70,6 +75,37 @@ def remember_event_classes() -> None:
 
     resolve_by_type.remembers = True  # type: ignore[attr-defined]
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[assignment]
+
+
+def save_turns_without_reading_the_tracker_back() -> None:
+    """rasa.core.tracker_store.SQLTrackerStore.save, with the new events found once: the events
+    of the tracker beyond those stored since the session started (Rasa's `_additional_events`,
+    which is also what its broker diff amounts to), streamed to the broker, then inserted."""
+    import itertools
+    import json
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+    if getattr(SQLTrackerStore.save, "one_read", False):
+        return
+
+    async def save(self: SQLTrackerStore, tracker: Any) -> None:
+        with self.session_scope() as session:
+            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+            if self.event_broker is not None:
+                await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+            for event in new_events:
+                data = event.as_dict()
+                session.add(self.SQLEvent(sender_id=tracker.sender_id, type_name=event.type_name,
+                                          timestamp=data.get("timestamp"),
+                                          intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                                          action_name=data.get("name"), data=json.dumps(data)))
+            session.commit()
+
+    save.one_read = True  # type: ignore[attr-defined]
+    SQLTrackerStore.save = save  # type: ignore[assignment]
 
 
 def load_models_without_tracing_a_training_step() -> None:

@@ -13,7 +13,7 @@ def test_stories_predict_every_action(tmp_path):
     out = tmp_path / "results"
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false")
     run = subprocess.run(
-        [str(Path(os.sys.executable).parent / "rasa"), "test", "core", "--model", str(ROOT / "models" / "modu.tar.gz"),
+        [os.sys.executable, "-m", "bot.rasa_cli", "test", "core", "--model", str(ROOT / "models" / "modu.tar.gz"),
          "--stories", str(ROOT / "tests" / "dialogue" / "test_stories.yml"), "--fail-on-prediction-errors",
          "--out", str(out)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,

@@ -9,6 +9,7 @@ from jsonschema import ValidationError, validate
 @pytest.fixture
 def patched(monkeypatch):
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.events import Event
     from rasa.utils.tensorflow.models import RasaModel
 
@@ -18,7 +19,9 @@ def patched(monkeypatch):
     monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction.__dict__["_validate_action_result"])
     monkeypatch.setattr(Event, "resolve_by_type", Event.__dict__["resolve_by_type"])
     monkeypatch.setattr(RasaModel, "load", RasaModel.__dict__["load"])
-    original = {"validate": RemoteAction._validate_action_result, "resolve": Event.resolve_by_type}
+    monkeypatch.setattr(SQLTrackerStore, "save", SQLTrackerStore.__dict__["save"])
+    original = {"validate": RemoteAction._validate_action_result, "resolve": Event.resolve_by_type,
+                "save": SQLTrackerStore.save}
     rasa_runtime.apply()
     return original
 
@@ -120,3 +123,83 @@ def test_a_model_loaded_without_tracing_a_training_step_predicts_as_rasa_loads_i
     rasa, ours = parse("rasa"), parse("ours")
     assert len(rasa) >= 380
     assert ours == rasa
+
+
+def turns():
+    """A conversation's events turn by turn, a new session in the middle (timestamps increasing,
+    a session's events from its SessionStarted on)."""
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+
+    clock = iter(range(1_700_000_000, 1_700_000_100))
+
+    def t():
+        return float(next(clock))
+
+    def user(text, intent):
+        return UserUttered(text, {"name": intent, "confidence": 0.99}, timestamp=t())
+
+    return [
+        [SessionStarted(timestamp=t()), ActionExecuted("action_listen", timestamp=t()),
+         user("주문 취소해 주세요", "cancel_order")],
+        [SlotSet("order_id", "20261118000342", timestamp=t()), ActionExecuted("utter_confirm", timestamp=t()),
+         BotUttered("취소할까요?", timestamp=t()), ActionExecuted("action_listen", timestamp=t()), user("네", "affirm")],
+        [SessionStarted(timestamp=t()), ActionExecuted("action_listen", timestamp=t()), user("배송비 얼마예요?", "faq")],
+        [ActionExecuted("utter_faq", timestamp=t()), BotUttered("3만 원 이상 무료배송", timestamp=t()),
+         ActionExecuted("action_listen", timestamp=t())],
+    ]
+
+
+def saved(save, db_path):
+    """What one way of saving sends to the broker and stores, turn after turn (each turn on the
+    tracker as Rasa retrieves it: the latest session), and how often it read the tracker back."""
+    import asyncio
+
+    import sqlalchemy
+    from rasa.core.brokers.broker import EventBroker
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    class Recorder(EventBroker):
+        def __init__(self):
+            self.published = []
+
+        def publish(self, event):
+            self.published.append(event)
+
+    class Store(SQLTrackerStore):
+        reads = 0
+
+        async def retrieve(self, sender_id):
+            Store.reads += 1
+            return await super().retrieve(sender_id)
+
+    broker = Recorder()
+    store = Store(Domain.empty(), dialect="sqlite", db=str(db_path), event_broker=broker)
+    loop = asyncio.new_event_loop()
+    published_per_turn, reads = [], 0
+    for turn in turns():
+        tracker = loop.run_until_complete(SQLTrackerStore.retrieve(store, "customer-1")) \
+            or DialogueStateTracker("customer-1", [])
+        for event in turn:
+            tracker.update(event)
+        before, Store.reads = len(broker.published), 0
+        loop.run_until_complete(save(store, tracker))
+        reads += Store.reads
+        published_per_turn.append(broker.published[before:])
+    loop.close()
+    with sqlalchemy.create_engine(f"sqlite:///{db_path}").connect() as conn:
+        rows = conn.execute(sqlalchemy.text(
+            "SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id")).all()
+    return published_per_turn, [tuple(r) for r in rows], reads
+
+
+def test_a_turn_is_saved_and_streamed_as_rasa_does_without_reading_the_tracker_back(patched, tmp_path):
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    rasa_published, rasa_rows, rasa_reads = saved(patched["save"], tmp_path / "rasa.db")
+    ours_published, ours_rows, ours_reads = saved(SQLTrackerStore.save, tmp_path / "ours.db")
+    assert [len(p) for p in rasa_published] == [3, 5, 3, 3]
+    assert ours_published == rasa_published
+    assert ours_rows == rasa_rows and len(rasa_rows) == 14
+    assert (rasa_reads, ours_reads) == (4, 0), "Rasa read the tracker back at every save; we do not"
