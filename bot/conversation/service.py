@@ -205,6 +205,20 @@ class Chat:
             if replies is not None:
                 row.meta = {**(row.meta or {}), "replies": [r["id"] for r in replies]}
 
+    def _store_answer(self, conversation_id: str, message_id: int, replies: List[tuple]) -> List[dict]:
+        """The bot's replies to one customer message, and that message marked answered (the
+        replies kept for a retry when it has a client id), in one transaction."""
+        with session_scope(self.url) as session:
+            rows = [Message(conversation_id=conversation_id, sender="bot", text=text, buttons=buttons or None,
+                            created_at=utcnow()) for text, buttons in replies]
+            session.add_all(rows)
+            session.flush()
+            asked = session.get(Message, message_id)
+            asked.answered_at = utcnow()
+            if asked.client_id:  # as `_answered`: kept for a retry of the same client id
+                asked.meta = {**(asked.meta or {}), "replies": [row.id for row in rows]}
+            return [row.to_dict() for row in rows]
+
     def _offered(self, conversation_id: str, payload: str) -> bool:
         """A button payload counts only if the bot offered that button in its latest turns."""
         with session_scope(self.url) as session:
@@ -238,10 +252,20 @@ class Chat:
             return [await self.post_off_loop(conv.id, "bot", BOT_DOWN, buttons=[AGENT_BUTTON])], False
         finally:
             self.typing(conv.id, False)
-        return await self.bot_says(conv.id, answers), True
+        return await self.bot_says(conv.id, answers, answer_to=message_id), True
 
-    async def bot_says(self, conversation_id: str, answers: List[dict]) -> List[dict]:
-        """Store what Rasa answered; a handoff payload becomes a ticket."""
+    async def bot_says(self, conversation_id: str, answers: List[dict], answer_to: Optional[int] = None) -> List[dict]:
+        """Store what Rasa answered; a handoff payload becomes a ticket. With `answer_to` (the
+        customer message answered) and no handoff, the replies and the mark that the message is
+        answered are committed together: a gateway killed in between cannot leave replies stored
+        for a message that a retry then has answered, and stored, once more."""
+        if answer_to is not None and not any("handoff" in (a.get("custom") or {}) for a in answers):
+            replies = [(a.get("text") or "", bot_buttons(a)) for a in answers]
+            stored = await asyncio.to_thread(self._store_answer, conversation_id, answer_to,
+                                             [(t, b) for t, b in replies if t or b])
+            for data in stored:
+                self._push(conversation_id, data)
+            return stored
         stored = []
         for answer in answers:
             custom = answer.get("custom") or {}
@@ -249,12 +273,14 @@ class Chat:
                 if self.handoff is not None:
                     stored += self.handoff.open_ticket(conversation_id, custom["handoff"])
                 continue
-            text = answer.get("text") or ""
-            buttons = [{"title": b.get("title", ""), "payload": b.get("payload", "")}
-                       for b in answer.get("buttons") or []]
+            text, buttons = answer.get("text") or "", bot_buttons(answer)
             if text or buttons:
                 stored.append(await self.post_off_loop(conversation_id, "bot", text, buttons=buttons))
         return stored
+
+
+def bot_buttons(answer: Dict[str, Any]) -> List[Dict[str, str]]:
+    return [{"title": b.get("title", ""), "payload": b.get("payload", "")} for b in answer.get("buttons") or []]
 
 
 def says_something(answer: Dict[str, Any]) -> bool:

@@ -256,3 +256,26 @@ def test_empty_answers_are_not_stored_and_nothing_said_is_a_failure(chat):
     assert texts(chat.messages_after(conversation_id)) == [("customer", "사진"), ("bot", BOT_DOWN)]
     chat.rasa.answers.append([{"text": ""}, {"text": "사진은 보낼 수 없어요."}])
     assert texts(say(chat, conversation_id, "사진")["replies"]) == [("bot", "사진은 보낼 수 없어요.")]
+
+
+def test_replies_are_stored_with_the_answered_mark_so_a_gateway_killed_after_them_doubles_nothing(chat, monkeypatch):
+    """The gateway dies right after storing the bot's replies (here: marking the turn over
+    fails). The retry of the same client id gets those replies back; the bot is not asked again
+    and no reply is stored twice."""
+    conversation_id = chat.start_conversation(1)
+    chat.rasa.answers.append([{"text": "3만 원 이상은 무료배송이에요."}])
+
+    def killed(*_):
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(chat, "_answered", killed)
+    with pytest.raises(RuntimeError):
+        say(chat, conversation_id, "배송비 얼마예요?", client_id="client-0042")
+    monkeypatch.undo()
+    again = say(chat, conversation_id, "배송비 얼마예요?", client_id="client-0042")
+    assert texts(again["replies"]) == [("bot", "3만 원 이상은 무료배송이에요.")]
+    assert len(chat.rasa.sent) == 1
+    with bot_db.session_scope(chat.url) as s:
+        bot_rows = s.execute(select(Message.text).where(Message.conversation_id == conversation_id,
+                                                        Message.sender == "bot")).scalars().all()
+    assert bot_rows.count("3만 원 이상은 무료배송이에요.") == 1
