@@ -1,4 +1,4 @@
-"""The authors' loop on the real stack, the issue's seven steps, with ONE training (~5 minutes):
+"""The authors' loop on the real stack, the issue's seven steps, with ONE training (about 3 minutes with its evaluation):
 
 1. customers send messages the serving model gets wrong;  2. they appear in the NLU inbox;
 3. an author corrects them;  4. the examples land in the right YAML file of the studio's copy of
@@ -26,7 +26,7 @@ from tests.studio_messages import parse, typings, wrong_ones
 
 pytestmark = [pytest.mark.stack, pytest.mark.skipif(
     bool(os.environ.get("TEST_DATABASE_URL")),
-    reason="one model training (~5 min) is enough per CI run: the SQLite pass runs the studio loop")]
+    reason="one model training (about 3 min) is enough per CI run: the SQLite pass runs the studio loop")]
 
 CHAT = ["안녕하세요", "고마워요"]  # the scripted customer during the swap
 TRAIN_TIMEOUT = 1800
