@@ -24,14 +24,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     token = os.environ.pop("RASA_TOKEN", "")
     if not token:
         raise SystemExit("RASA_TOKEN is not set")
-    sys.argv = rasa_argv(sys.argv[1:] if argv is None else argv, token)
-    from rasa.__main__ import main as rasa_main
+    from bot import rasa_cli
 
-    from bot import rasa_runtime
-
-    rasa_runtime.apply()  # constant work Rasa redoes every turn, done once
-
-    rasa_main()
+    rasa_cli.main(rasa_argv(sys.argv[1:] if argv is None else argv, token)[1:])  # bot.rasa_runtime applied
 
 
 if __name__ == "__main__":

@@ -171,14 +171,14 @@ class Chat:
                 message, text, payload = earlier["message"], earlier["message"]["text"], earlier["payload"]
             conv = await asyncio.to_thread(self.conversation, conversation_id)
             replies: List[dict] = []
-            answered = True
+            if len(text) <= self.max_chars and conv.mode == "bot":
+                # Marks the message answered with the replies, or leaves it to be sent again.
+                wants_agent = payload == AGENT_PAYLOAD or text == AGENT_BUTTON["title"]
+                replies, _ = await self._ask_bot(conv, payload or neutralise(text), message["id"], wants_agent)
+                return {"message": message, "replies": replies}
             if len(text) > self.max_chars:
                 replies.append(await self.post_off_loop(conversation_id, "bot", TOO_LONG.format(limit=self.max_chars)))
-            elif conv.mode == "bot":
-                wants_agent = payload == AGENT_PAYLOAD or text == AGENT_BUTTON["title"]
-                replies, answered = await self._ask_bot(conv, payload or neutralise(text), message["id"], wants_agent)
-            if answered:
-                await asyncio.to_thread(self._answered, message["id"], replies if client_id else None)
+            await asyncio.to_thread(self._answered, message["id"], replies)
             return {"message": message, "replies": replies}
 
     def _by_client_id(self, conversation_id: str, client_id: str) -> Optional[Dict[str, Any]]:
@@ -197,13 +197,10 @@ class Chat:
             return {"message": row.to_dict(), "payload": meta.get("payload"),
                     "answered": row.answered_at is not None, "replies": replies}
 
-    def _answered(self, message_id: int, replies: Optional[List[dict]]) -> None:
+    def _answered(self, message_id: int, replies: List[dict]) -> None:
         """The turn is over; `replies` are kept for a retry of the same client id."""
         with session_scope(self.url) as session:
-            row = session.get(Message, message_id)
-            row.answered_at = utcnow()
-            if replies is not None:
-                row.meta = {**(row.meta or {}), "replies": [r["id"] for r in replies]}
+            mark_answered(session.get(Message, message_id), [r["id"] for r in replies])
 
     def _store_answer(self, conversation_id: str, message_id: int, replies: List[tuple]) -> List[dict]:
         """The bot's replies to one customer message, and that message marked answered (the
@@ -213,10 +210,7 @@ class Chat:
                             created_at=utcnow()) for text, buttons in replies]
             session.add_all(rows)
             session.flush()
-            asked = session.get(Message, message_id)
-            asked.answered_at = utcnow()
-            if asked.client_id:  # as `_answered`: kept for a retry of the same client id
-                asked.meta = {**(asked.meta or {}), "replies": [row.id for row in rows]}
+            mark_answered(session.get(Message, message_id), [row.id for row in rows])
             return [row.to_dict() for row in rows]
 
     def _offered(self, conversation_id: str, payload: str) -> bool:
@@ -230,8 +224,9 @@ class Chat:
 
     async def _ask_bot(self, conv: Conversation, text: str, message_id: int,
                        wants_agent: bool = False) -> tuple:
-        """The bot's replies to one message, and whether that was an answer (False: the bot
-        failed, the customer was told so and offered an agent; the turn may be retried)."""
+        """The bot's replies to one message, and whether that was an answer (the message is then
+        marked answered; False: the bot failed, the customer was told so and offered an agent;
+        the turn may be retried)."""
         metadata: Dict[str, Any] = {"customer_id": conv.customer_id} if conv.customer_id else {"guest": True}
         if CLIENT_KEY.get():
             metadata["client"] = CLIENT_KEY.get()
@@ -248,17 +243,19 @@ class Chat:
         except RasaUnavailable as exc:
             log.error("rasa unavailable: %s", exc)
             if wants_agent and self.handoff is not None:
-                return self.handoff.open_ticket(conv.id, bot_trouble_handoff(conv)), True
+                replies = self.handoff.open_ticket(conv.id, bot_trouble_handoff(conv))
+                await asyncio.to_thread(self._answered, message_id, replies)
+                return replies, True
             return [await self.post_off_loop(conv.id, "bot", BOT_DOWN, buttons=[AGENT_BUTTON])], False
         finally:
             self.typing(conv.id, False)
         return await self.bot_says(conv.id, answers, answer_to=message_id), True
 
     async def bot_says(self, conversation_id: str, answers: List[dict], answer_to: Optional[int] = None) -> List[dict]:
-        """Store what Rasa answered; a handoff payload becomes a ticket. With `answer_to` (the
-        customer message answered) and no handoff, the replies and the mark that the message is
-        answered are committed together: a gateway killed in between cannot leave replies stored
-        for a message that a retry then has answered, and stored, once more."""
+        """Store what Rasa answered; a handoff payload becomes a ticket. With `answer_to`, that
+        customer message is marked answered too; without a handoff, in the same transaction as the
+        replies: a gateway killed in between cannot leave replies stored for a message that a
+        retry then has answered, and stored, once more."""
         if answer_to is not None and not any("handoff" in (a.get("custom") or {}) for a in answers):
             replies = [(a.get("text") or "", bot_buttons(a)) for a in answers]
             stored = await asyncio.to_thread(self._store_answer, conversation_id, answer_to,
@@ -276,7 +273,16 @@ class Chat:
             text, buttons = answer.get("text") or "", bot_buttons(answer)
             if text or buttons:
                 stored.append(await self.post_off_loop(conversation_id, "bot", text, buttons=buttons))
+        if answer_to is not None:
+            await asyncio.to_thread(self._answered, answer_to, stored)
         return stored
+
+
+def mark_answered(message: Message, reply_ids: List[int]) -> None:
+    """A customer message's turn is over; its replies are kept for a retry of its client id."""
+    message.answered_at = utcnow()
+    if message.client_id:
+        message.meta = {**(message.meta or {}), "replies": reply_ids}
 
 
 def bot_buttons(answer: Dict[str, Any]) -> List[Dict[str, str]]:

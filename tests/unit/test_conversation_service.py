@@ -259,16 +259,19 @@ def test_empty_answers_are_not_stored_and_nothing_said_is_a_failure(chat):
 
 
 def test_replies_are_stored_with_the_answered_mark_so_a_gateway_killed_after_them_doubles_nothing(chat, monkeypatch):
-    """The gateway dies right after storing the bot's replies (here: marking the turn over
-    fails). The retry of the same client id gets those replies back; the bot is not asked again
+    """The gateway dies right after storing the bot's reply (here: before pushing it to the
+    sockets). The retry of the same client id gets that reply back; the bot is not asked again
     and no reply is stored twice."""
     conversation_id = chat.start_conversation(1)
     chat.rasa.answers.append([{"text": "3만 원 이상은 무료배송이에요."}])
+    push = chat._push
 
-    def killed(*_):
-        raise RuntimeError("killed")
+    def killed(conversation_id, data):
+        if data["sender"] == "bot":
+            raise RuntimeError("killed")
+        push(conversation_id, data)
 
-    monkeypatch.setattr(chat, "_answered", killed)
+    monkeypatch.setattr(chat, "_push", killed)
     with pytest.raises(RuntimeError):
         say(chat, conversation_id, "배송비 얼마예요?", client_id="client-0042")
     monkeypatch.undo()
