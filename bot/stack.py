@@ -74,10 +74,31 @@ def tracker_store(url: str) -> List[str]:
 
 
 def spawn(name: str, argv: List[str], env: Mapping[str, str], log: Path, append: bool = False) -> subprocess.Popen:
-    """One process in its own session (so that it can be stopped with its children), output to `log`."""
+    """One process in its own session (so that it can be stopped with its children), output to
+    `log`. It is sent SIGTERM when the process that started it dies, however it dies (a SIGKILL
+    to `python -m bot run` would otherwise leave the children serving on their ports)."""
     with open(log, "a" if append else "w") as out:
         return subprocess.Popen(argv, cwd=ROOT, env=dict(env), stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+                                start_new_session=True, preexec_fn=_terminate_with_parent(os.getpid()))
+
+
+def _terminate_with_parent(parent: int) -> Optional[Callable[[], None]]:
+    """Linux's parent-death signal, set in the child between fork and exec. It follows the thread
+    that started the child: the Supervisor starts and restarts its children from the thread that
+    supervises, which lives as long as it does."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork
+    pr_set_pdeathsig = 1
+
+    def set_signal() -> None:
+        prctl(pr_set_pdeathsig, int(signal.SIGTERM))
+        if os.getppid() != parent:  # the parent died before the signal was set
+            os._exit(1)
+
+    return set_signal
 
 
 def answers(url: str, timeout: float = 2.0) -> bool:

@@ -283,3 +283,47 @@ def test_a_failed_preparation_stops_the_children_already_started(tmp_path):
         sup.start(prepare)
     actions, gateway = sup.children
     assert actions.proc.poll() is not None and gateway.proc is None
+
+
+SUPERVISOR_SCRIPT = """
+import io, os, signal, sys, time
+from pathlib import Path
+from bot import stack
+port, log = int(sys.argv[1]), Path(sys.argv[2])
+child = stack.Child("gateway", [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+                    dict(os.environ), f"http://127.0.0.1:{port}/", log.parent / "gateway.log", start_timeout=20)
+sup = stack.Supervisor([child], log, out=io.StringIO(), min_backoff=0.1)
+sup.start().watch_in_background()
+print(child.proc.pid, flush=True)
+first = child.proc.pid
+os.kill(first, signal.SIGKILL)  # restarted by the supervising thread
+while child.proc is None or child.proc.pid == first or not child.serving:
+    time.sleep(0.05)
+print(child.proc.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def test_children_stop_when_the_supervisor_is_killed(tmp_path):
+    """A SIGKILL to `python -m bot run` leaves no child serving on its port (neither one started
+    at start-up nor one the supervising thread restarted)."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", SUPERVISOR_SCRIPT, str(port), str(tmp_path / "sup.log")],
+                            cwd=stack.ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        first, restarted = int(proc.stdout.readline()), int(proc.stdout.readline())
+        assert first != restarted and stack.answers(f"http://127.0.0.1:{port}/")
+        proc.kill()
+        proc.wait()
+
+        def gone() -> bool:
+            try:
+                os.kill(restarted, 0)
+            except ProcessLookupError:
+                return True
+            return False
+
+        wait_until(gone, timeout=10)
+        assert not stack.answers(f"http://127.0.0.1:{port}/", timeout=0.5)
+    finally:
+        proc.kill()
