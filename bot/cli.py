@@ -113,7 +113,11 @@ def run_supervised(args: argparse.Namespace, stopping) -> None:
         print(f"    gateways (put a load balancer in front): {', '.join(f'http://localhost:{p}/' for p in gateway_ports)}")
     print(f"""    (Rasa on 127.0.0.1:{",".join(map(str, rasa_ports))}, actions on 127.0.0.1:{",".join(map(str, action_ports))}, \
 loopback only; logs in var/logs/)""")
-    print_logins()
+    if args.production:  # no customer names or demo passwords in a production log
+        print("  production mode: no demo picker; the shop identifies its customers (IDENTITY_SECRET), "
+              "staff log in with their own accounts.")
+    else:
+        print_logins()
     print("  A process that dies is restarted. Ctrl-C stops everything.", flush=True)
     supervisor.watch()
     print("stopped", flush=True)

@@ -1,6 +1,8 @@
 """bot.cli: what `python -m bot seed` and `run` print for the demo logins; `run`'s options for several processes."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from bot import cli
@@ -52,3 +54,32 @@ def test_a_tracker_database_that_does_not_exist_is_refused_before_anything_start
     with pytest.raises(SystemExit, match="TRACKER_STORE_URL: cannot open database 'no_such_trackers'.*createdb"):
         cli.run_supervised(args, stopping=None)
     cli.check_tracker_store(f"sqlite:///{tmp_path}/new.db")  # a file is created on first use
+
+
+@pytest.mark.parametrize("production", [False, True])
+def test_run_prints_the_demo_logins_only_in_demo_mode(production, db_url, seeded_db, tmp_path, monkeypatch, capsys):
+    """A production log gets no customer names and no demo passwords."""
+    import threading
+
+    from bot import stack
+
+    model = tmp_path / "modu.tar.gz"
+    model.write_bytes(b"")
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.delenv("TRACKER_STORE_URL", raising=False)
+    monkeypatch.setenv("DEMO_MODE", os.environ.get("DEMO_MODE", "1"))  # restored after the test
+
+    class Started:
+        def watch(self):
+            pass
+
+    monkeypatch.setattr(stack, "start_stack", lambda *a, **k: Started())
+    args = parse_run(monkeypatch, ["--model", str(model)] + (["--production"] if production else []))
+    cli.run_supervised(args, stopping=threading.Event())
+    out = capsys.readouterr().out
+    names = [c["name"] for c in seeded_db["customers"]]
+    if production:
+        assert "production mode: no demo picker" in out
+        assert not any(name in out for name in names) and "1234" not in out
+    else:
+        assert all(name in out for name in names) and "agent1   / agent1234" in out
