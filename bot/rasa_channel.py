@@ -23,6 +23,8 @@ from rasa.shared.core.events import BotUttered, UserUttered, UserUtteranceRevert
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.rasa_runtime import read_tracker
+
 log = logging.getLogger(__name__)
 
 
@@ -85,7 +87,7 @@ class GatewayInput(RestInput):
     async def _answered(self, request: Request, sender: str, message_id: str) -> Optional[List[dict]]:
         agent = request.app.ctx.agent
         async with agent.lock_store.lock(sender):  # waits for a turn still running
-            tracker = await agent.tracker_store.retrieve(sender)
+            tracker = await read_tracker(agent.tracker_store, sender)
         said = bot_events_after(list(tracker.events), message_id) if tracker is not None else None
         if said is None:
             return None

@@ -19,16 +19,29 @@ before Rasa starts). Each keeps Rasa's behaviour; it only stops redoing constant
   load time, and most of the Rasa server's cold start. Here that one step runs eagerly (the
   same step, without tracing it); the weights are then read from the file as before, and the
   prediction graph is traced without AutoGraph (nothing in it to convert).
+- Every turn, the SQL tracker store reads the conversation's whole session back and rebuilds a
+  tracker from it, event by event, and our channel's retry check does it once more: the same
+  tracker the previous turn saved. Here the tracker a turn saved is kept in memory and handed to
+  the next turn when the conversation's last stored event is still the one it saved (one indexed
+  query instead of the read); anything else (another Rasa instance wrote in between, a new
+  session, a model with another domain, a turn that failed before saving) reads it as before.
+  Its save then needs no count of the stored events either, while that last event is unchanged.
+- Rasa's SQLite tracker store opens and closes a connection for every session (SQLAlchemy 1.4
+  does not pool a SQLite file), three a turn; closing a WAL database's last connection also
+  checkpoints it. Here the connections are pooled.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text, Type
+from collections import OrderedDict
+from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
 
 def apply() -> None:
     validate_action_responses_with_one_validator()
     remember_event_classes()
     save_turns_without_reading_the_tracker_back()
+    keep_trackers_between_turns()
+    keep_sqlite_tracker_store_connections()
     load_models_without_tracing_a_training_step()
 
 
@@ -81,31 +94,200 @@ def save_turns_without_reading_the_tracker_back() -> None:
     """rasa.core.tracker_store.SQLTrackerStore.save, with the new events found once: the events
     of the tracker beyond those stored since the session started (Rasa's `_additional_events`,
     which is also what its broker diff amounts to), streamed to the broker, then inserted."""
-    import itertools
-    import json
-
     from rasa.core.tracker_store import SQLTrackerStore
-    from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
     if getattr(SQLTrackerStore.save, "one_read", False):
         return
 
     async def save(self: SQLTrackerStore, tracker: Any) -> None:
-        with self.session_scope() as session:
-            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
-            new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
-            if self.event_broker is not None:
-                await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
-            for event in new_events:
-                data = event.as_dict()
-                session.add(self.SQLEvent(sender_id=tracker.sender_id, type_name=event.type_name,
-                                          timestamp=data.get("timestamp"),
-                                          intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                                          action_name=data.get("name"), data=json.dumps(data)))
-            session.commit()
+        await _save_turn(self, tracker)
 
     save.one_read = True  # type: ignore[attr-defined]
     SQLTrackerStore.save = save  # type: ignore[assignment]
+
+
+async def _save_turn(store: Any, tracker: Any, known: Optional[Tuple[Any, int]] = None
+                     ) -> Tuple[List[Any], Optional[Tuple[int, Optional[float]]]]:
+    """Saves the turn; returns the events it inserted and the id and timestamp of the last one.
+    `known`: the last stored event when the tracker was handed over, and how many events of the
+    tracker were stored then; while that is still the last event, no count is needed."""
+    import itertools
+    import json
+
+    from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+    with store.session_scope() as session:
+        if known is not None and _last_event(store, session, tracker.sender_id) == known[0]:
+            stored = known[1]
+        else:
+            stored = store._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+        new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+        if store.event_broker is not None:
+            await store._stream_new_events(store.event_broker, new_events, tracker.sender_id)
+        row = None
+        for event in new_events:
+            data = event.as_dict()
+            row = store.SQLEvent(sender_id=tracker.sender_id, type_name=event.type_name,
+                                 timestamp=data.get("timestamp"),
+                                 intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                                 action_name=data.get("name"), data=json.dumps(data))
+            session.add(row)
+        last = None
+        if row is not None:
+            session.flush()  # the ids, before the commit expires the rows
+            last = _event_key(row.id, row.timestamp)
+        session.commit()
+    return new_events, last
+
+
+# Conversations whose tracker is kept between turns, per tracker store (least recently used out).
+KEPT_TRACKERS = 1000
+
+
+class _Kept:
+    """A tracker a turn saved, with what has to be unchanged for the next turn to use it."""
+
+    __slots__ = ("tracker", "last_event", "length", "last", "domain")
+
+    def __init__(self, tracker: Any, last_event: Tuple[int, Optional[float]], domain: Any) -> None:
+        self.tracker, self.last_event, self.domain = tracker, last_event, domain
+        self.length, self.last = len(tracker.events), tracker.events[-1]
+
+    def unchanged(self, store: Any) -> bool:
+        """Nobody appended to the tracker since it was kept, and the model's domain is the same."""
+        events = self.tracker.events
+        return self.domain is store.domain and len(events) == self.length and events[-1] is self.last
+
+
+def _kept(store: Any) -> "OrderedDict[Text, _Kept]":
+    kept = store.__dict__.get("_kept_trackers")  # made by the first save
+    if kept is None:
+        kept = store.__dict__["_kept_trackers"] = OrderedDict()
+    return kept
+
+
+def _last_event(store: Any, session: Any, sender_id: Text) -> Optional[Tuple[int, Optional[float]]]:
+    row = (session.query(store.SQLEvent.id, store.SQLEvent.timestamp)
+           .filter(store.SQLEvent.sender_id == sender_id)
+           .order_by(store.SQLEvent.id.desc()).first())
+    return _event_key(*row) if row is not None else None
+
+
+def _event_key(event_id: Any, timestamp: Any) -> Tuple[int, Optional[float]]:
+    return int(event_id), None if timestamp is None else float(timestamp)
+
+
+def _still_current(store: Any, entry: Optional[_Kept], sender_id: Text) -> bool:
+    if entry is None or not entry.unchanged(store):
+        return False
+    with store.session_scope() as session:
+        return _last_event(store, session, sender_id) == entry.last_event
+
+
+def keep_trackers_between_turns() -> None:
+    """rasa.core.tracker_store.SQLTrackerStore.retrieve, with the tracker the previous turn saved
+    handed over instead of read back, when it is still what the table holds.
+
+    `retrieve` hands the kept tracker over and forgets it (the turn changes it in place; a turn
+    that fails before saving leaves nothing behind). `save` keeps the tracker it stored, with the
+    id and timestamp of the last event it inserted; a later event in the table (another Rasa
+    instance, an API call) makes the next turn read the table. A turn that starts a new session
+    in a conversation is not kept: Rasa reads a session from its start, and the saved tracker
+    holds the session before too (a new conversation's first session is kept).
+    `read_tracker` (our channel's retry check) looks without taking, and keeps what it reads."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import SessionStarted
+
+    if getattr(SQLTrackerStore.retrieve, "kept", False):
+        return
+    rasa_retrieve = SQLTrackerStore.retrieve
+
+    async def retrieve(self: SQLTrackerStore, sender_id: Text) -> Any:
+        entry = _kept(self).pop(sender_id, None)
+        if _still_current(self, entry, sender_id):
+            entry.tracker.kept_as = (entry.last_event, entry.length)  # for its save
+            return entry.tracker
+        return await rasa_retrieve(self, sender_id)
+
+    async def save(self: SQLTrackerStore, tracker: Any) -> None:
+        kept = _kept(self)
+        kept.pop(tracker.sender_id, None)
+        known = tracker.__dict__.pop("kept_as", None)
+        inserted, last = await _save_turn(self, tracker, known)
+        if last is None or tracker.events.maxlen is not None \
+                or any(isinstance(event, SessionStarted) for event in inserted) and not _as_rasa_reads_it(tracker):
+            return
+        _keep(kept, tracker, last, self.domain)
+
+    retrieve.kept = True  # type: ignore[attr-defined]
+    save.one_read = True  # type: ignore[attr-defined]
+    SQLTrackerStore.retrieve = retrieve  # type: ignore[assignment]
+    SQLTrackerStore.save = save  # type: ignore[assignment]
+
+
+def _keep(kept: "OrderedDict[Text, _Kept]", tracker: Any, last_event: Any, domain: Any) -> None:
+    kept[tracker.sender_id] = _Kept(tracker, last_event, domain)
+    while len(kept) > KEPT_TRACKERS:
+        kept.popitem(last=False)
+
+
+def _as_rasa_reads_it(tracker: Any) -> bool:
+    """Whether a tracker that started a session holds what Rasa's `retrieve` reads back: the
+    events from the latest SessionStarted's timestamp on (a new conversation: its
+    `action_session_start` is logged just before, with a later timestamp), not the session before."""
+    from rasa.shared.core.events import SessionStarted
+
+    events = list(tracker.events)
+    starts = [i for i, event in enumerate(events) if isinstance(event, SessionStarted)]
+    if not starts:
+        return True
+    began = events[starts[-1]].timestamp
+    return all(event.timestamp >= began for event in events[:starts[-1]])
+
+
+async def read_tracker(store: Any, sender_id: Text) -> Any:
+    """The conversation's tracker to read, not to change: the kept one when it is current (it
+    stays kept), else the tracker store's `retrieve`, kept for the turn that follows."""
+    inner = store
+    while hasattr(inner, "_tracker_store"):  # Rasa's fail-safe and awaitable wrappers
+        inner = inner._tracker_store
+    kept = _kept(inner) if getattr(type(inner).retrieve, "kept", False) else None
+    if kept is None:
+        return await store.retrieve(sender_id)
+    entry = kept.get(sender_id)
+    if _still_current(inner, entry, sender_id):
+        kept.move_to_end(sender_id)
+        return entry.tracker
+    with inner.session_scope() as session:
+        last = _last_event(inner, session, sender_id)  # before the read: a later event makes it stale
+    tracker = await store.retrieve(sender_id)
+    if tracker is not None and last is not None and tracker.events and tracker.events.maxlen is None:
+        _keep(kept, tracker, last, inner.domain)
+    return tracker
+
+
+def keep_sqlite_tracker_store_connections() -> None:
+    """rasa.core.tracker_store.create_engine_kwargs, with a pool for a SQLite file. SQLAlchemy 1.4
+    opens and closes a SQLite file's connection for every session (three a turn); closing the
+    last connection of a database in WAL mode also checkpoints the log into it. A pooled
+    connection stays open (PostgreSQL's engine is pooled already)."""
+    import rasa.core.tracker_store as tracker_store
+
+    rasa_kwargs = tracker_store.create_engine_kwargs
+    if getattr(rasa_kwargs, "pooled", False):
+        return
+
+    def create_engine_kwargs(url: Any) -> Dict[Text, Any]:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.pool import QueuePool
+
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            return {"poolclass": QueuePool, "connect_args": {"check_same_thread": False}}
+        return rasa_kwargs(url)
+
+    create_engine_kwargs.pooled = True  # type: ignore[attr-defined]
+    tracker_store.create_engine_kwargs = create_engine_kwargs
 
 
 def load_models_without_tracing_a_training_step() -> None:

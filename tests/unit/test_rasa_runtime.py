@@ -1,5 +1,5 @@
-"""bot.rasa_runtime: Rasa's checks of action responses and its event classes, same results as
-Rasa's own code, with the constant work done once."""
+"""bot.rasa_runtime: Rasa's checks of action responses, its event classes, its tracker store's
+saves and reads, same results as Rasa's own code, with the constant work done once."""
 from __future__ import annotations
 
 import pytest
@@ -20,8 +20,11 @@ def patched(monkeypatch):
     monkeypatch.setattr(Event, "resolve_by_type", Event.__dict__["resolve_by_type"])
     monkeypatch.setattr(RasaModel, "load", RasaModel.__dict__["load"])
     monkeypatch.setattr(SQLTrackerStore, "save", SQLTrackerStore.__dict__["save"])
+    monkeypatch.setattr(SQLTrackerStore, "retrieve", SQLTrackerStore.__dict__["retrieve"])
+    import rasa.core.tracker_store as tracker_store
+    monkeypatch.setattr(tracker_store, "create_engine_kwargs", tracker_store.create_engine_kwargs)
     original = {"validate": RemoteAction._validate_action_result, "resolve": Event.resolve_by_type,
-                "save": SQLTrackerStore.save}
+                "save": SQLTrackerStore.save, "retrieve": SQLTrackerStore.retrieve}
     rasa_runtime.apply()
     return original
 
@@ -203,3 +206,164 @@ def test_a_turn_is_saved_and_streamed_as_rasa_does_without_reading_the_tracker_b
     assert ours_published == rasa_published
     assert ours_rows == rasa_rows and len(rasa_rows) == 14
     assert (rasa_reads, ours_reads) == (4, 0), "Rasa read the tracker back at every save; we do not"
+
+
+def keeping_store(db_path, domain=None):
+    """A SQL tracker store (with bot.rasa_runtime applied) that counts its reads of the table."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    import sqlalchemy
+
+    store = SQLTrackerStore(domain or Domain.empty(), dialect="sqlite", db=str(db_path))
+    store.reads = 0
+    store.connections, store.counts = 0, 0
+
+    def connected(*args):
+        store.connections += 1
+
+    def executed(conn, cursor, statement, *args):
+        store.counts += "count(" in statement.lower()
+
+    sqlalchemy.event.listen(store.engine, "connect", connected)
+    sqlalchemy.event.listen(store.engine, "before_cursor_execute", executed)
+    read = store._retrieve
+
+    async def counted(*args, **kwargs):
+        store.reads += 1
+        return await read(*args, **kwargs)
+
+    store._retrieve = counted
+    return store
+
+
+def play(store, loop, retrieve=None, save=None, conversation=None, sender="customer-1"):
+    """Turns as Rasa's processor plays them (retrieve, update, save); each turn's state, and the
+    rows stored at the end."""
+    import sqlalchemy
+
+    retrieve = retrieve or type(store).retrieve
+    save = save or type(store).save
+    states = []
+    for turn in conversation or turns():
+        tracker = loop.run_until_complete(retrieve(store, sender)) or store.init_tracker(sender)
+        for event in turn:
+            tracker.update(event)
+        loop.run_until_complete(save(store, tracker))
+        states.append(tracker.current_state())
+    with store.engine.connect() as conn:
+        rows = conn.execute(sqlalchemy.text(
+            "SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id")).all()
+    return states, [tuple(r) for r in rows]
+
+
+def more(t0=1_700_000_500.0, text="환불 언제 들어와요?"):
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+
+    return [UserUttered(text, {"name": "refund_status", "confidence": 0.9}, timestamp=t0),
+            ActionExecuted("action_refund_status", timestamp=t0 + 1), BotUttered("어떤 주문인가요?", timestamp=t0 + 2),
+            ActionExecuted("action_listen", timestamp=t0 + 3)]
+
+
+def new_session(t0):
+    """A session as Rasa starts it: `action_session_start` is logged before its SessionStarted
+    (earlier timestamp), so Rasa's read of the new session leaves it out."""
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+
+    return [ActionExecuted("action_session_start", timestamp=t0), SessionStarted(timestamp=t0 + 1),
+            ActionExecuted("action_listen", timestamp=t0 + 2),
+            UserUttered("안녕하세요", {"name": "greet", "confidence": 0.99}, timestamp=t0 + 3)]
+
+
+def test_the_next_turn_gets_the_tracker_the_last_turn_saved_without_reading_the_table(patched, tmp_path):
+    import asyncio
+
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    conversation = [*turns(), more(), more(1_700_000_600.0, "고마워요"), new_session(1_700_001_000.0),
+                    more(1_700_001_100.0, "배송 언제 와요?"), more(1_700_001_200.0, "ㅇㅋ")]
+    loop = asyncio.new_event_loop()
+    ours = keeping_store(tmp_path / "ours.db")
+    states, rows = play(ours, loop, conversation=conversation)
+    # Read from the table: turn 1 (nothing there), and the turns after 3 and 7, which started a new
+    # session in the conversation (not kept; the conversation's first session is). The other 6
+    # of 9 got the tracker the turn before kept, and their saves counted no stored events. The
+    # connection the store opened when it created its table served every turn (a pool;
+    # SQLAlchemy 1.4 would open one per session).
+    assert ours.reads == 3
+    assert ours.counts == 9 - 6
+    assert ours.connections == 0
+
+    rasa = SQLTrackerStore(ours.domain, dialect="sqlite", db=str(tmp_path / "rasa.db"))
+    rasa_states, rasa_rows = play(rasa, loop, patched["retrieve"], patched["save"], conversation)
+    assert states == rasa_states
+    assert rows == rasa_rows and len(rows) == 14 + 4 * 4 + 4
+
+    # The kept tracker is what Rasa reads back from the table, event for event.
+    kept = loop.run_until_complete(ours.retrieve("customer-1"))
+    assert ours.reads == 3
+    from_table = loop.run_until_complete(patched["retrieve"](rasa, "customer-1"))
+    assert kept.current_state() == from_table.current_state()
+    assert [e.as_dict() for e in kept.events] == [e.as_dict() for e in from_table.events]
+    loop.close()
+
+
+def test_a_tracker_changed_elsewhere_is_read_from_the_table(patched, tmp_path):
+    import asyncio
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet
+
+    from bot.rasa_runtime import read_tracker
+
+    loop = asyncio.new_event_loop()
+    db = tmp_path / "shared.db"
+    a, b = keeping_store(db), keeping_store(db)  # two Rasa instances on one table
+    play(a, loop)
+    reads = a.reads
+
+    # Our channel's retry check looks without taking: the turn after it still gets the kept one.
+    # On an instance that keeps nothing yet, it reads the table and keeps that for the turn.
+    c = keeping_store(db)
+    looked = loop.run_until_complete(read_tracker(c, "customer-1"))
+    assert c.reads == 1 and loop.run_until_complete(c.retrieve("customer-1")) is looked and c.reads == 1
+    loop.run_until_complete(c.save(looked))
+    assert c.counts == 0
+    assert loop.run_until_complete(read_tracker(a, "customer-1")) is not None and a.reads == reads
+    tracker = loop.run_until_complete(a.retrieve("customer-1"))
+    assert a.reads == reads
+    for event in more():
+        tracker.update(event)
+    loop.run_until_complete(a.save(tracker))
+
+    # Instance B takes a turn of the same conversation: A's kept tracker is out of date.
+    tracker = loop.run_until_complete(b.retrieve("customer-1"))
+    for event in more(1_700_000_600.0, "b 에서 보낸 메시지"):
+        tracker.update(event)
+    loop.run_until_complete(b.save(tracker))
+    again = loop.run_until_complete(a.retrieve("customer-1"))
+    assert a.reads == reads + 1
+    assert again.latest_message.text == "b 에서 보낸 메시지"
+
+    # A turn that changed the tracker and failed before saving leaves nothing behind.
+    again.update(SlotSet("order_id", "20261118000342", timestamp=1_700_000_700.0))
+    fresh = loop.run_until_complete(a.retrieve("customer-1"))
+    assert fresh is not again and fresh.get_slot("order_id") is None
+
+    # A tracker changed after it was saved (and kept) is not handed over.
+    for event in more(1_700_000_800.0, "또 질문"):
+        fresh.update(event)
+    loop.run_until_complete(a.save(fresh))
+    fresh.update(SlotSet("order_id", "20261118000342", timestamp=1_700_000_900.0))
+    reads = a.reads
+    assert loop.run_until_complete(a.retrieve("customer-1")).get_slot("order_id") is None
+    assert a.reads == reads + 1
+
+    # A new model (another domain) reads the table.
+    tracker = loop.run_until_complete(a.retrieve("customer-1"))
+    loop.run_until_complete(a.save(tracker))
+    a.domain = Domain.from_dict({"slots": {"order_id": {"type": "any", "mappings": [{"type": "custom"}]}}})
+    reads = a.reads
+    loop.run_until_complete(a.retrieve("customer-1"))
+    assert a.reads == reads + 1
+    loop.close()
