@@ -26,6 +26,8 @@ before Rasa starts). Each keeps Rasa's behaviour; it only stops redoing constant
   query instead of the read); anything else (another Rasa instance wrote in between, a new
   session, a model with another domain, a turn that failed before saving) reads it as before.
   Its save then needs no count of the stored events either, while that last event is unchanged.
+- (Serving only.) The ResponseSelector runs its TensorFlow model on every message, though its
+  FAQ answer is read only for a message whose intent is `faq`; here it runs for those.
 - Rasa's SQLite tracker store opens and closes a connection for every session (SQLAlchemy 1.4
   does not pool a SQLite file), three a turn; closing a WAL database's last connection also
   checkpoints it. Here the connections are pooled.
@@ -36,7 +38,11 @@ from collections import OrderedDict
 from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
 
-def apply() -> None:
+def apply(serving: bool = False) -> None:
+    """All of the below; `serving` (the Rasa server, not `rasa test`) adds what only serving
+    may skip: the FAQ answer of a message that is not a FAQ."""
+    if serving:
+        select_responses_for_the_retrieval_intent_only()
     validate_action_responses_with_one_validator()
     remember_event_classes()
     save_turns_without_reading_the_tracker_back()
@@ -288,6 +294,32 @@ def keep_sqlite_tracker_store_connections() -> None:
 
     create_engine_kwargs.pooled = True  # type: ignore[attr-defined]
     tracker_store.create_engine_kwargs = create_engine_kwargs
+
+
+def select_responses_for_the_retrieval_intent_only() -> None:
+    """rasa.nlu.selectors.response_selector.ResponseSelector.process, for the messages whose
+    intent (from DIET, which runs before it) is the selector's retrieval intent (`faq`). Rasa
+    runs the selector's TensorFlow model on every message; its answer is read only for that
+    intent: by the retrieval action `utter_faq`, which the FAQ rule runs for it, and by the
+    analytics, which take the FAQ topic of a `faq` message. Serving only: `rasa test` scores the
+    selector on its own, so the studio's evaluation keeps Rasa's way."""
+    from rasa.nlu.selectors.response_selector import ResponseSelector
+    from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY
+
+    rasa_process = ResponseSelector.process
+    if getattr(rasa_process, "retrieval_only", False):
+        return
+
+    def process(self: ResponseSelector, messages: List[Any]) -> List[Any]:
+        if not self.retrieval_intent:  # a selector for every retrieval intent: as Rasa does
+            return rasa_process(self, messages)
+        asked = [m for m in messages if (m.get(INTENT) or {}).get(INTENT_NAME_KEY) == self.retrieval_intent]
+        if asked:
+            rasa_process(self, asked)
+        return messages
+
+    process.retrieval_only = True  # type: ignore[attr-defined]
+    ResponseSelector.process = process  # type: ignore[assignment]
 
 
 def load_models_without_tracing_a_training_step() -> None:

@@ -26,7 +26,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         raise SystemExit("RASA_TOKEN is not set")
     from bot import rasa_cli
 
-    rasa_cli.main(rasa_argv(sys.argv[1:] if argv is None else argv, token)[1:])  # bot.rasa_runtime applied
+    rasa_cli.main(rasa_argv(sys.argv[1:] if argv is None else argv, token)[1:], serving=True)  # bot.rasa_runtime
 
 
 if __name__ == "__main__":
