@@ -28,6 +28,8 @@ before Rasa starts). Each keeps Rasa's behaviour; it only stops redoing constant
   Its save then needs no count of the stored events either, while that last event is unchanged.
 - (Serving only.) The ResponseSelector runs its TensorFlow model on every message, though its
   FAQ answer is read only for a message whose intent is `faq`; here it runs for those.
+- (Serving only.) Every graph run (a message's NLU, each prediction of the next action) walks
+  the model's graph again for the nodes it needs; here that is found once per set of targets.
 - Rasa's SQLite tracker store opens and closes a connection for every session (SQLAlchemy 1.4
   does not pool a SQLite file), three a turn; closing a WAL database's last connection also
   checkpoints it. Here the connections are pooled.
@@ -39,10 +41,11 @@ from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
 
 def apply(serving: bool = False) -> None:
-    """All of the below; `serving` (the Rasa server, not `rasa test`) adds what only serving
-    may skip: the FAQ answer of a message that is not a FAQ."""
+    """All of the below; `serving` (the Rasa server, not `rasa test`, which may train) adds the
+    FAQ answer skipped for a message that is not a FAQ, and the graph schemas found once."""
     if serving:
         select_responses_for_the_retrieval_intent_only()
+        run_graphs_on_their_minimal_schema_found_once()
     validate_action_responses_with_one_validator()
     remember_event_classes()
     save_turns_without_reading_the_tracker_back()
@@ -320,6 +323,38 @@ def select_responses_for_the_retrieval_intent_only() -> None:
 
     process.retrieval_only = True  # type: ignore[attr-defined]
     ResponseSelector.process = process  # type: ignore[assignment]
+
+
+def run_graphs_on_their_minimal_schema_found_once() -> None:
+    """rasa.engine.runner.dask.DaskGraphRunner.run, with the part of the graph a run needs found
+    once per set of targets. Rasa walks the model's graph for it on every run (the NLU parse of
+    each message, each prediction of the next action), recursively and without noting a node
+    already seen; the graph of a loaded model does not change. Serving only."""
+    import dask
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner, logger
+
+    if getattr(DaskGraphRunner.run, "schema_once", False):
+        return
+
+    def run(self: DaskGraphRunner, inputs: Optional[Dict[Text, Any]] = None,
+            targets: Optional[List[Text]] = None) -> Dict[Text, Any]:
+        run_targets = targets if targets else self._graph_schema.target_names
+        found = self.__dict__.setdefault("_minimal_schemas", {})
+        minimal_schema = found.get(tuple(run_targets))
+        if minimal_schema is None:
+            minimal_schema = found[tuple(run_targets)] = self._graph_schema.minimal_graph_schema(run_targets)
+        run_graph = self._build_dask_graph(minimal_schema)  # a new dict: the inputs go into it
+        if inputs:
+            self._add_inputs_to_graph(inputs, run_graph)
+        logger.debug("Running graph with inputs: %s, targets: %s and %s.", inputs, targets, self._execution_context)
+        try:
+            return dict(dask.get(run_graph, run_targets))
+        except RuntimeError as e:
+            raise GraphRunError("Error running runner.") from e
+
+    run.schema_once = True  # type: ignore[attr-defined]
+    DaskGraphRunner.run = run  # type: ignore[assignment]
 
 
 def load_models_without_tracing_a_training_step() -> None:
