@@ -36,6 +36,7 @@ before Rasa starts). Each keeps Rasa's behaviour; it only stops redoing constant
 """
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
@@ -149,18 +150,23 @@ async def _save_turn(store: Any, tracker: Any, known: Optional[Tuple[Any, int]] 
     return new_events, last
 
 
-# Conversations whose tracker is kept between turns, per tracker store (least recently used out).
-KEPT_TRACKERS = 1000
+# Trackers kept between turns, per tracker store: the conversations active in the last
+# KEPT_FOR_S seconds, at most KEPT_TRACKERS of them (least recently used out). A tracker takes
+# about 20 KB a turn in memory (113 KB for a conversation of 6 messages, 69 events).
+KEPT_TRACKERS = 500
+KEPT_FOR_S = 600.0
+_clock = time.monotonic
 
 
 class _Kept:
     """A tracker a turn saved, with what has to be unchanged for the next turn to use it."""
 
-    __slots__ = ("tracker", "last_event", "length", "last", "domain")
+    __slots__ = ("tracker", "last_event", "length", "last", "domain", "used")
 
     def __init__(self, tracker: Any, last_event: Tuple[int, Optional[float]], domain: Any) -> None:
         self.tracker, self.last_event, self.domain = tracker, last_event, domain
         self.length, self.last = len(tracker.events), tracker.events[-1]
+        self.used = _clock()
 
     def unchanged(self, store: Any) -> bool:
         """Nobody appended to the tracker since it was kept, and the model's domain is the same."""
@@ -223,7 +229,9 @@ def keep_trackers_between_turns() -> None:
     rasa_retrieve = SQLTrackerStore.retrieve
 
     async def retrieve(self: SQLTrackerStore, sender_id: Text) -> Any:
-        entry = _kept(self).pop(sender_id, None)
+        kept = _kept(self)
+        entry = kept.pop(sender_id, None)
+        _forget_idle(kept)
         if _still_current(self, entry, sender_id):
             entry.tracker.kept_as = (entry.last_event, entry.length)  # for its save
             return entry.tracker
@@ -247,7 +255,13 @@ def keep_trackers_between_turns() -> None:
 
 def _keep(kept: "OrderedDict[Text, _Kept]", tracker: Any, last_event: Any, domain: Any) -> None:
     kept[tracker.sender_id] = _Kept(tracker, last_event, domain)
-    while len(kept) > KEPT_TRACKERS:
+    _forget_idle(kept)
+
+
+def _forget_idle(kept: "OrderedDict[Text, _Kept]") -> None:
+    """Least recently used first: out while too many, or idle for KEPT_FOR_S."""
+    idle_since = _clock() - KEPT_FOR_S
+    while kept and (len(kept) > KEPT_TRACKERS or next(iter(kept.values())).used < idle_since):
         kept.popitem(last=False)
 
 
@@ -277,6 +291,7 @@ async def read_tracker(store: Any, sender_id: Text) -> Any:
     entry = kept.get(sender_id)
     if _still_current(inner, entry, sender_id):
         kept.move_to_end(sender_id)
+        entry.used = _clock()
         return entry.tracker
     with inner.session_scope() as session:
         last = _last_event(inner, session, sender_id)  # before the read: a later event makes it stale

@@ -375,3 +375,29 @@ def test_a_tracker_changed_elsewhere_is_read_from_the_table(patched, tmp_path):
     loop.run_until_complete(a.retrieve("customer-1"))
     assert a.reads == reads + 1
     loop.close()
+
+
+def test_kept_trackers_are_bounded_in_number_and_idle_time(patched, tmp_path, monkeypatch):
+    import asyncio
+
+    from bot import rasa_runtime
+
+    monkeypatch.setattr(rasa_runtime, "KEPT_TRACKERS", 3)
+    loop = asyncio.new_event_loop()
+    store = keeping_store(tmp_path / "ours.db")
+    for i in range(5):
+        play(store, loop, conversation=turns()[:2], sender=f"customer-{i}")
+    assert list(store._kept_trackers) == ["customer-2", "customer-3", "customer-4"]
+
+    now = [1000.0]
+    monkeypatch.setattr(rasa_runtime, "_clock", lambda: now[0])
+    for entry in store._kept_trackers.values():
+        entry.used = now[0]
+    now[0] += rasa_runtime.KEPT_FOR_S - 1
+    loop.run_until_complete(rasa_runtime.read_tracker(store, "customer-4"))  # used again
+    now[0] += 2
+    reads = store.reads
+    loop.run_until_complete(store.retrieve("customer-4"))
+    assert store.reads == reads, "the conversation used a moment ago is still kept"
+    assert list(store._kept_trackers) == [], "the two idle for KEPT_FOR_S are forgotten"
+    loop.close()
