@@ -49,7 +49,6 @@ def apply(serving: bool = False) -> None:
         run_graphs_on_their_minimal_schema_found_once()
     validate_action_responses_with_one_validator()
     remember_event_classes()
-    save_turns_without_reading_the_tracker_back()
     keep_trackers_between_turns()
     keep_sqlite_tracker_store_connections()
     load_models_without_tracing_a_training_step()
@@ -100,35 +99,22 @@ def remember_event_classes() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[assignment]
 
 
-def save_turns_without_reading_the_tracker_back() -> None:
+async def _save_turn(store: Any, tracker: Any, known: Optional["_Kept"] = None
+                     ) -> Tuple[List[Any], Optional[Tuple[int, Optional[float]]]]:
     """rasa.core.tracker_store.SQLTrackerStore.save, with the new events found once: the events
     of the tracker beyond those stored since the session started (Rasa's `_additional_events`,
-    which is also what its broker diff amounts to), streamed to the broker, then inserted."""
-    from rasa.core.tracker_store import SQLTrackerStore
-
-    if getattr(SQLTrackerStore.save, "one_read", False):
-        return
-
-    async def save(self: SQLTrackerStore, tracker: Any) -> None:
-        await _save_turn(self, tracker)
-
-    save.one_read = True  # type: ignore[attr-defined]
-    SQLTrackerStore.save = save  # type: ignore[assignment]
-
-
-async def _save_turn(store: Any, tracker: Any, known: Optional[Tuple[Any, int]] = None
-                     ) -> Tuple[List[Any], Optional[Tuple[int, Optional[float]]]]:
-    """Saves the turn; returns the events it inserted and the id and timestamp of the last one.
-    `known`: the last stored event when the tracker was handed over, and how many events of the
-    tracker were stored then; while that is still the last event, no count is needed."""
+    which is also what its broker diff amounts to), streamed to the broker, then inserted.
+    Returns them, and the id and timestamp of the last one. `known`: what the tracker was kept
+    with when it was handed over; while its last event is still the table's, the events it held
+    then are the stored ones, without a count."""
     import itertools
     import json
 
     from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
     with store.session_scope() as session:
-        if known is not None and _last_event(store, session, tracker.sender_id) == known[0]:
-            stored = known[1]
+        if known is not None and _last_event(store, session, tracker.sender_id) == known.last_event:
+            stored = known.length
         else:
             stored = store._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
         new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
@@ -161,17 +147,16 @@ _clock = time.monotonic
 class _Kept:
     """A tracker a turn saved, with what has to be unchanged for the next turn to use it."""
 
-    __slots__ = ("tracker", "last_event", "length", "last", "domain", "used")
+    __slots__ = ("tracker", "last_event", "length", "domain", "used")
 
     def __init__(self, tracker: Any, last_event: Tuple[int, Optional[float]], domain: Any) -> None:
         self.tracker, self.last_event, self.domain = tracker, last_event, domain
-        self.length, self.last = len(tracker.events), tracker.events[-1]
+        self.length = len(tracker.events)  # events are only appended (no trackers with a maxlen kept)
         self.used = _clock()
 
     def unchanged(self, store: Any) -> bool:
         """Nobody appended to the tracker since it was kept, and the model's domain is the same."""
-        events = self.tracker.events
-        return self.domain is store.domain and len(events) == self.length and events[-1] is self.last
+        return self.domain is store.domain and len(self.tracker.events) == self.length
 
 
 def _kept(store: Any) -> "OrderedDict[Text, _Kept]":
@@ -220,7 +205,8 @@ def keep_trackers_between_turns() -> None:
     instance, an API call) makes the next turn read the table. A turn that starts a new session
     in a conversation is not kept: Rasa reads a session from its start, and the saved tracker
     holds the session before too (a new conversation's first session is kept).
-    `read_tracker` (our channel's retry check) looks without taking, and keeps what it reads."""
+    `read_tracker` (our channel's retry check) looks without taking, and keeps what it reads.
+    The save is `_save_turn`: it does not read the tracker back."""
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.events import SessionStarted
 
@@ -233,7 +219,7 @@ def keep_trackers_between_turns() -> None:
         entry = kept.pop(sender_id, None)
         _forget_idle(kept)
         if _still_current(self, entry, sender_id):
-            entry.tracker.kept_as = (entry.last_event, entry.length)  # for its save
+            entry.tracker.kept_as = entry  # for its save
             return entry.tracker
         return await rasa_retrieve(self, sender_id)
 
@@ -248,7 +234,6 @@ def keep_trackers_between_turns() -> None:
         _keep(kept, tracker, last, self.domain)
 
     retrieve.kept = True  # type: ignore[attr-defined]
-    save.one_read = True  # type: ignore[attr-defined]
     SQLTrackerStore.retrieve = retrieve  # type: ignore[assignment]
     SQLTrackerStore.save = save  # type: ignore[assignment]
 
@@ -352,35 +337,26 @@ def select_responses_for_the_retrieval_intent_only() -> None:
 
 
 def run_graphs_on_their_minimal_schema_found_once() -> None:
-    """rasa.engine.runner.dask.DaskGraphRunner.run, with the part of the graph a run needs found
-    once per set of targets. Rasa walks the model's graph for it on every run (the NLU parse of
-    each message, each prediction of the next action), recursively and without noting a node
-    already seen; the graph of a loaded model does not change. Serving only."""
-    import dask
-    from rasa.engine.exceptions import GraphRunError
-    from rasa.engine.runner.dask import DaskGraphRunner, logger
+    """rasa.engine.graph.GraphSchema.minimal_graph_schema, remembered per schema and set of
+    targets. The graph runner asks for it on every run (the NLU parse of each message, each
+    prediction of the next action), and Rasa walks the graph for it recursively, without noting
+    a node already seen; the graph of a loaded model does not change. Serving only (training
+    builds and prunes schemas)."""
+    from rasa.engine.graph import GraphSchema
 
-    if getattr(DaskGraphRunner.run, "schema_once", False):
+    rasa_minimal = GraphSchema.minimal_graph_schema
+    if getattr(rasa_minimal, "remembered", False):
         return
 
-    def run(self: DaskGraphRunner, inputs: Optional[Dict[Text, Any]] = None,
-            targets: Optional[List[Text]] = None) -> Dict[Text, Any]:
-        run_targets = targets if targets else self._graph_schema.target_names
+    def minimal_graph_schema(self: GraphSchema, targets: Optional[List[Text]] = None) -> GraphSchema:
         found = self.__dict__.setdefault("_minimal_schemas", {})
-        minimal_schema = found.get(tuple(run_targets))
-        if minimal_schema is None:
-            minimal_schema = found[tuple(run_targets)] = self._graph_schema.minimal_graph_schema(run_targets)
-        run_graph = self._build_dask_graph(minimal_schema)  # a new dict: the inputs go into it
-        if inputs:
-            self._add_inputs_to_graph(inputs, run_graph)
-        logger.debug("Running graph with inputs: %s, targets: %s and %s.", inputs, targets, self._execution_context)
-        try:
-            return dict(dask.get(run_graph, run_targets))
-        except RuntimeError as e:
-            raise GraphRunError("Error running runner.") from e
+        key = tuple(targets) if targets else None
+        if key not in found:
+            found[key] = rasa_minimal(self, targets)
+        return found[key]
 
-    run.schema_once = True  # type: ignore[attr-defined]
-    DaskGraphRunner.run = run  # type: ignore[assignment]
+    minimal_graph_schema.remembered = True  # type: ignore[attr-defined]
+    GraphSchema.minimal_graph_schema = minimal_graph_schema  # type: ignore[assignment]
 
 
 def load_models_without_tracing_a_training_step() -> None:
