@@ -180,6 +180,11 @@ class _Builder:
         self.s = session
         self.now = now.replace(microsecond=0)
         self.rng = random.Random(SEED)
+        # Draws whose range or order depends on `now` (claims placed between an order and now, the
+        # order numbers' sequences) come from their own generator: Python's randint takes a varying number of steps for a varying range,
+        # so drawing them from `rng` would make the products and statuses after them depend on the
+        # time of day (the tests name seeded orders by product).
+        self.clock_rng = random.Random(SEED + 1)
         self.today = to_kst(self.now).date()
         self.tracking_numbers: set[str] = set()
 
@@ -201,7 +206,16 @@ class _Builder:
         if end <= start:
             return end
         span = int((end - start).total_seconds() // 60)
-        return start + timedelta(minutes=self.rng.randint(0, span))
+        return start + timedelta(minutes=self.clock_rng.randint(0, span))
+
+    def earlier_today(self) -> datetime:
+        """A whole minute 10 minutes to 3 hours ago, but not before midnight (KST).
+
+        The draws are the same at any time of day; only the result is moved into today.
+        """
+        back = self.mins(0.3, 3)
+        forward = timedelta(minutes=self.rng.randint(0, int(back.total_seconds() // 60) - 10))
+        return min(max(self.now - back + forward, self.midnight()), self.now)
 
     def mins(self, lo_hours: float, hi_hours: float) -> timedelta:
         return timedelta(minutes=self.rng.randint(int(lo_hours * 60), int(hi_hours * 60)))
@@ -325,8 +339,7 @@ class _Builder:
         else:
             days = plan.ordered_days_ago or 0
             if days == 0:
-                start = max(self.midnight(), self.now - self.mins(0.3, 3))
-                order.ordered_at = self.between(start, max(start, self.now - timedelta(minutes=10)))
+                order.ordered_at = self.earlier_today()
             else:
                 order.ordered_at = self.at(days, rng.randint(8, 22), rng.randint(0, 59))
             order.updated_at = order.ordered_at
@@ -387,8 +400,11 @@ class _Builder:
                 return number
 
     def assign_ids(self, plans: list[_Plan]) -> None:
-        """Order numbers: KST order date + a 6-digit sequence rising through the day."""
-        rng = self.rng
+        """Order numbers: KST order date + a 6-digit sequence rising through the day.
+
+        The sequence draws follow the order times, so they come from the clock's generator.
+        """
+        rng = self.clock_rng
         sequence: dict[date, int] = {}
         for plan in sorted(plans, key=lambda p: p.order.ordered_at):
             day = to_kst(plan.order.ordered_at).date()

@@ -305,3 +305,35 @@ def test_seed_works_for_any_now(new_db_url, now):
         seed(s, now)
     with session_scope(url) as s:
         check_all(s, now)
+
+
+def _contents(s) -> list:
+    """What each customer and guest has bought, in what state, with what claims: no dates, no numbers."""
+    contents = []
+    for o in s.query(Order).all():
+        claims = sorted((c.kind, c.status, c.reason or "", c.detail or "", c.fee, c.refund_amount) for c in o.claims)
+        contents.append((
+            o.customer_id or 0, o.orderer_name, o.status, o.payment_method, o.shipping_address, o.total_amount,
+            tuple((i.product_name, i.quantity) for i in o.items),
+            (o.shipment.carrier, o.shipment.tracking_number) if o.shipment else None,
+            tuple(claims),
+        ))
+    return sorted(contents)
+
+
+def test_the_same_shop_at_any_time_of_day(new_db_url):
+    """The stack tests pick seeded orders by product ('customer 8's delivered 보조배터리'): the products,
+    statuses and claims must not depend on the hour the suite runs (it once failed just after
+    midnight in Korea, when today's orders have less than three hours to fall in)."""
+    day = datetime(2026, 11, 29, tzinfo=KST)
+    seen = {}
+    for hour, minute in [(0, 0), (0, 4), (0, 30), (1, 59), (2, 59), (9, 0), (15, 27), (23, 59)]:
+        now = (day + timedelta(hours=hour, minutes=minute)).astimezone(timezone.utc).replace(tzinfo=None)
+        url = new_db_url()
+        with session_scope(url) as s:
+            seed(s, now)
+        with session_scope(url) as s:
+            check_all(s, now)
+            seen[f"{hour:02d}:{minute:02d}"] = _contents(s)
+    reference = seen["15:27"]
+    assert {when: contents == reference for when, contents in seen.items()} == {when: True for when in seen}
