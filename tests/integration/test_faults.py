@@ -212,6 +212,35 @@ def test_gateway_killed_in_the_middle_of_the_yes_turn(faulty, paid_orders):
                    f"back in {recovery:.1f} s; 0 lost, 0 doubled")
 
 
+def test_rasa_answers_a_message_sent_again_from_its_tracker_without_a_second_turn(faulty):
+    """Rasa's channel (bot/rasa_channel.py), as the gateway uses it: a message sent again with its
+    id gets the first answer, read back from the tracker, and runs no second turn."""
+    import yaml
+
+    from bot.db import ROOT
+
+    faq = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]["utter_faq/shipping_policy"][0]["text"]
+    sender = f"resend-{uuid.uuid4().hex[:8]}"
+
+    def send(message_id: str) -> list:
+        resp = requests.post(f"{faulty.rasa_url}/webhooks/rest/webhook", timeout=60, json={
+            "sender": sender, "message": "배송비 얼마예요?", "metadata": {"guest": True}, "message_id": message_id})
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+    def turns() -> list:
+        events = requests.get(f"{faulty.rasa_url}/conversations/{sender}/tracker",
+                              params={"token": faulty.rasa_token}, timeout=30).json()["events"]
+        return [e.get("message_id") for e in events if e["event"] == "user"]
+
+    first = send("m1")
+    assert text_of(first) == faq
+    assert send("m1") == first, "the same answer, read back"
+    assert turns() == ["m1"], "one turn, not two"
+    assert text_of(send("m2")) == faq
+    assert turns() == ["m1", "m2"]
+
+
 def test_the_rasa_token_is_on_no_command_line(faulty):
     for child in faulty.supervisor.children:
         cmdline = Path(f"/proc/{child.proc.pid}/cmdline").read_bytes().decode()
