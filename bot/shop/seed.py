@@ -5,7 +5,8 @@
         summary = seed(s, now=utcnow())
 
 Deterministic for a given ``now`` (random.Random(20261127)); all dates are placed relative
-to ``now`` in KST calendar days, so the same stories work on any day:
+to ``now`` in KST calendar days, so the same stories work on any day, and the products,
+statuses and claims are the same at any hour (only dates and order numbers move):
 
 Customer 1 (김민지) always has
   PAID today, PREPARING yesterday, two SHIPPED (one out for delivery, one just picked up),
