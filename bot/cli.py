@@ -1,4 +1,4 @@
-"""`python -m bot <command>`: migrate, seed, run (all processes), gateway, bench.
+"""`python -m bot <command>`: migrate, seed, run (all processes), staff (accounts), gateway, bench.
 
 `run` starts the action server and the Rasa server on loopback and the web gateway,
 waits until each answers, prints where to open the product and the demo logins,
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sys
 from pathlib import Path
 from typing import List, Optional
 
@@ -37,6 +38,42 @@ def cmd_seed(args: argparse.Namespace) -> None:
         print(f"added history: {added['conversations']:,} conversations, {added['tickets']:,} tickets, "
               f"{added['events']:,} events over the {args.days} days before today")
     print_logins()
+
+
+def staff_accounts() -> int:
+    from bot.db import session_scope
+    from bot.gateway.accounts import staff_count
+
+    with session_scope() as session:
+        return staff_count(session)
+
+
+def cmd_staff(args: argparse.Namespace) -> None:
+    """`staff add` / `staff password`: the password from a prompt (asked twice) or one line of stdin."""
+    from bot.db import session_scope
+    from bot.gateway.accounts import StaffAccountError, add_staff, set_password
+    from bot.migrate import upgrade
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        import getpass
+
+        password = getpass.getpass(f"password for {args.username}: ")
+        if getpass.getpass("the same again: ") != password:
+            raise SystemExit("the two passwords differ: nothing changed")
+    upgrade()
+    try:
+        with session_scope() as session:
+            if args.staff_command == "add":
+                user = add_staff(session, args.username, args.role, args.name, password, args.seller_id)
+                done = f"added {user.role} '{user.username}' ({user.display_name})"
+            else:
+                set_password(session, args.username, password)
+                done = f"changed the password of '{args.username}'"
+    except StaffAccountError as exc:
+        raise SystemExit(f"{exc}: nothing changed")
+    print(done)
 
 
 def print_logins() -> None:
@@ -77,7 +114,7 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 
 def run_supervised(args: argparse.Namespace, stopping) -> None:
-    from bot.migrate import ensure_seeded
+    from bot.migrate import ensure_seeded, upgrade
     from bot.stack import Stopped, start_stack
 
     model = Path(args.model)
@@ -98,10 +135,11 @@ def run_supervised(args: argparse.Namespace, stopping) -> None:
     if args.production:  # start_stack gives the gateway DEMO_MODE=1 unless the environment says otherwise
         os.environ["DEMO_MODE"] = "0"
     try:
-        # The shop database is migrated (and seeded, when empty) while Rasa loads its model, before
-        # the gateways start.
+        # The shop database is migrated (and, for the demo, seeded when empty) while Rasa loads its
+        # model, before the gateways start. Production adds no demo data: no demo shop, and above
+        # all no staff accounts with the demo's published passwords.
         supervisor = start_stack(gateway_ports, rasa_ports, action_ports, args.model, stopping=stopping,
-                                 prepare=ensure_seeded)
+                                 prepare=upgrade if args.production else ensure_seeded)
     except Stopped:
         print("stopped during start-up; every process is stopped", flush=True)
         return
@@ -116,6 +154,9 @@ loopback only; logs in var/logs/)""")
     if args.production:  # no customer names or demo passwords in a production log
         print("  production mode: no demo picker; the shop identifies its customers (IDENTITY_SECRET), "
               "staff log in with their own accounts.")
+        if not staff_accounts():
+            print("  no staff account yet: add one with\n"
+                  "    python -m bot staff add USERNAME --role agent|author|seller --name NAME [--seller-id N]")
     else:
         print_logins()
     print("  A process that dies is restarted. Ctrl-C stops everything.", flush=True)
@@ -202,6 +243,19 @@ def main(argv: Optional[List[str]] = None) -> None:
     run.add_argument("--production", action="store_true",
                      help="no demo bar: customers are identified by the shop's signed token (IDENTITY_SECRET)")
     run.set_defaults(func=cmd_run)
+    staff = sub.add_parser("staff", help="staff accounts of a real deployment (agents, authors, sellers' staff)")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    add = staff_sub.add_parser("add", help="add an account; asks for its password")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=["agent", "author", "seller"])
+    add.add_argument("--name", required=True, help="display name, e.g. 김하늘")
+    add.add_argument("--seller-id", type=int, default=None, help="the seller a seller's account belongs to")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.set_defaults(func=cmd_staff)
+    password = staff_sub.add_parser("password", help="set an account's password; asks for it")
+    password.add_argument("username")
+    password.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    password.set_defaults(func=cmd_staff)
     gateway = sub.add_parser("gateway")
     gateway.add_argument("--port", type=int, default=0)
     gateway.set_defaults(func=cmd_gateway)
