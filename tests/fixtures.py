@@ -164,3 +164,13 @@ def diff(before: dict, after: dict) -> dict[str, dict]:
         if added or removed or changed:
             changes[name] = {"added": added, "removed": removed, "changed": changed}
     return changes
+
+
+def staff_login_now(url: str, username: str, password: str):
+    """The console's login (bot.gateway.auth.staff_login) run to its end: (token, user), or None;
+    each call from its own client, so that failed tries do not lock the next test out."""
+    import asyncio
+
+    from bot.gateway.auth import staff_login
+
+    return asyncio.run(staff_login(url, username, password, hours=1, client=f"test-{username}-{password}"))

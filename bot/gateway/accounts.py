@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.gateway.passwords import hash_password
@@ -74,4 +74,5 @@ def set_password(session: Session, username: str, password: str) -> None:
 
 def staff_count(session: Session) -> int:
     """Accounts a person can log in with (the help desk's is not one)."""
-    return len(session.execute(select(StaffUser.id).where(StaffUser.username.not_in(RESERVED))).all())
+    return session.execute(select(func.count()).select_from(StaffUser)
+                           .where(StaffUser.username.not_in(RESERVED))).scalar_one()

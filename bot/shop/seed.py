@@ -181,10 +181,11 @@ class _Builder:
         self.s = session
         self.now = now.replace(microsecond=0)
         self.rng = random.Random(SEED)
-        # Draws whose range or order depends on `now` (claims placed between an order and now, the
-        # order numbers' sequences) come from their own generator: Python's randint takes a varying number of steps for a varying range,
-        # so drawing them from `rng` would make the products and statuses after them depend on the
-        # time of day (the tests name seeded orders by product).
+        # Draws whose range or order depends on `now` (claims placed between an order and now,
+        # the order numbers' sequences) come from their own generator: Python's randint takes a
+        # varying number of steps for a varying range, so drawing them from `rng` would make the
+        # products and statuses after them depend on the time of day (the tests name seeded
+        # orders by product).
         self.clock_rng = random.Random(SEED + 1)
         self.today = to_kst(self.now).date()
         self.tracking_numbers: set[str] = set()

@@ -1,27 +1,18 @@
-"""bot.gateway.accounts and `python -m bot staff`: a real deployment's staff accounts, and a
-production start that adds no demo account (the demo's passwords are published in the README)."""
+"""bot.gateway.accounts and `python -m bot staff`: a real deployment's staff accounts (a production
+start adds no demo account: tests/unit/test_cli.py)."""
 from __future__ import annotations
 
-import asyncio
 import io
-import os
-import threading
 
 import pytest
-from sqlalchemy import select
 
 from bot import cli
 from bot.db import session_scope
 from bot.gateway.accounts import StaffAccountError, add_staff, set_password, staff_count
-from bot.gateway.auth import staff_login
-from bot.handoff.models import StaffUser
-from bot.shop.models import Customer, Order, Seller
+from bot.shop.models import Seller
+from tests.fixtures import staff_login_now as login
 
 GOOD = "dal-bit-2026!"
-
-
-def login(url: str, username: str, password: str):
-    return asyncio.run(staff_login(url, username, password, hours=1, client=f"test-{username}-{password}"))
 
 
 def test_an_added_agent_logs_in_with_its_password_only(new_db_url):
@@ -101,37 +92,3 @@ def test_the_staff_command_adds_and_changes_accounts(new_db_url, monkeypatch, ca
     assert capsys.readouterr().out == "changed the password of 'kim.haneul'\n"
     assert login(url, "kim.haneul", GOOD) is None
     assert login(url, "kim.haneul", "새-비밀번호-2027")[1]["display_name"] == "김하늘"
-
-
-def test_production_adds_no_demo_data_and_says_how_to_add_staff(new_db_url, tmp_path, monkeypatch, capsys):
-    """`run --production` on an empty database: migrated, but no demo shop and, above all, no
-    staff account with the demo's published password (agent1 / agent1234)."""
-    from bot import stack
-
-    url = new_db_url()
-    model = tmp_path / "modu.tar.gz"
-    model.write_bytes(b"")
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.delenv("TRACKER_STORE_URL", raising=False)
-    monkeypatch.setenv("DEMO_MODE", os.environ.get("DEMO_MODE", "1"))  # restored after the test
-
-    class Started:
-        def watch(self):
-            pass
-
-    def start_stack(*args, prepare, **kwargs):
-        prepare()  # what the supervisor runs before the gateways start
-        return Started()
-
-    monkeypatch.setattr(stack, "start_stack", start_stack)
-    monkeypatch.setattr(cli, "cmd_run", lambda args: cli.run_supervised(args, stopping=threading.Event()))
-    cli.main(["run", "--model", str(model), "--production"])
-    out = capsys.readouterr().out
-    with session_scope(url) as s:
-        assert s.execute(select(StaffUser)).first() is None
-        assert s.execute(select(Customer)).first() is None and s.execute(select(Order)).first() is None
-    assert login(url, "agent1", "agent1234") is None
-    assert "no staff account yet" in out and "python -m bot staff add USERNAME --role" in out
-    # The demo still seeds itself: the same start without --production.
-    cli.main(["run", "--model", str(model)])
-    assert login(url, "agent1", "agent1234")[1]["role"] == "agent"

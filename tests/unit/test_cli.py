@@ -56,16 +56,17 @@ def test_a_tracker_database_that_does_not_exist_is_refused_before_anything_start
     cli.check_tracker_store(f"sqlite:///{tmp_path}/new.db")  # a file is created on first use
 
 
-@pytest.mark.parametrize("production", [False, True])
-def test_run_prints_the_demo_logins_only_in_demo_mode(production, db_url, seeded_db, tmp_path, monkeypatch, capsys):
-    """A production log gets no customer names and no demo passwords."""
+def run_without_processes(monkeypatch, tmp_path, database_url: str, *argv: str) -> None:
+    """`python -m bot run ARGV` on `database_url` with the processes left out: what the
+    supervisor would start is not started, but its `prepare` (the migration, the demo seed)
+    runs as it would before the gateways."""
     import threading
 
     from bot import stack
 
     model = tmp_path / "modu.tar.gz"
     model.write_bytes(b"")
-    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.delenv("TRACKER_STORE_URL", raising=False)
     monkeypatch.setenv("DEMO_MODE", os.environ.get("DEMO_MODE", "1"))  # restored after the test
 
@@ -73,9 +74,19 @@ def test_run_prints_the_demo_logins_only_in_demo_mode(production, db_url, seeded
         def watch(self):
             pass
 
-    monkeypatch.setattr(stack, "start_stack", lambda *a, **k: Started())
-    args = parse_run(monkeypatch, ["--model", str(model)] + (["--production"] if production else []))
+    def start_stack(*args, prepare, **kwargs):
+        prepare()
+        return Started()
+
+    monkeypatch.setattr(stack, "start_stack", start_stack)
+    args = parse_run(monkeypatch, ["--model", str(model), *argv])
     cli.run_supervised(args, stopping=threading.Event())
+
+
+@pytest.mark.parametrize("production", [False, True])
+def test_run_prints_the_demo_logins_only_in_demo_mode(production, db_url, seeded_db, tmp_path, monkeypatch, capsys):
+    """A production log gets no customer names and no demo passwords."""
+    run_without_processes(monkeypatch, tmp_path, db_url, *(["--production"] if production else []))
     out = capsys.readouterr().out
     names = [c["name"] for c in seeded_db["customers"]]
     if production:
@@ -83,3 +94,26 @@ def test_run_prints_the_demo_logins_only_in_demo_mode(production, db_url, seeded
         assert not any(name in out for name in names) and "1234" not in out
     else:
         assert all(name in out for name in names) and "agent1   / agent1234" in out
+
+
+def test_production_adds_no_demo_data_and_says_how_to_add_staff(new_db_url, tmp_path, monkeypatch, capsys):
+    """`run --production` on an empty database: migrated, but no demo shop and, above all, no
+    staff account with the demo's published password (agent1 / agent1234)."""
+    from sqlalchemy import select
+
+    from bot.db import session_scope
+    from bot.handoff.models import StaffUser
+    from bot.shop.models import Customer, Order
+    from tests.fixtures import staff_login_now as login
+
+    url = new_db_url()
+    run_without_processes(monkeypatch, tmp_path, url, "--production")
+    out = capsys.readouterr().out
+    with session_scope(url) as s:
+        assert s.execute(select(StaffUser)).first() is None
+        assert s.execute(select(Customer)).first() is None and s.execute(select(Order)).first() is None
+    assert login(url, "agent1", "agent1234") is None
+    assert "no staff account yet" in out and "python -m bot staff add USERNAME --role" in out
+    # The demo still seeds itself: the same start without --production.
+    run_without_processes(monkeypatch, tmp_path, url)
+    assert login(url, "agent1", "agent1234")[1]["role"] == "agent"
