@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import os
 import random
 import statistics
 import subprocess
@@ -194,7 +195,10 @@ async def open_loop(base: str, customers: int, period: float, duration: float, s
     latencies: List[float] = []
     errors: List[str] = []
     lags: List[float] = []
-    connector = aiohttp.TCPConnector(limit=0)
+    # An idle connection is dropped after 2 s, before Sanic's keep-alive (5 s) closes it on the
+    # gateway's side: a customer's next message, 5 s later, would otherwise now and then go out on a
+    # connection the gateway is closing at that moment ("connection reset"), which a browser resends.
+    connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=2.0)
     client_timeout = aiohttp.ClientTimeout(total=timeout)
     me = [aiohttp.ClientSession(connector=connector, connector_owner=False, timeout=client_timeout,
                                 cookie_jar=aiohttp.CookieJar(unsafe=True)) for _ in range(customers)]
@@ -305,6 +309,13 @@ def rss_mb(p: int) -> float:
     return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
 
 
+def pss_mb(p: int) -> float:
+    """Proportional resident memory: pages shared between processes (the libraries of two Rasa
+    instances) are split between them, so a sum over processes counts them once."""
+    rollup = Path(f"/proc/{p}/smaps_rollup").read_text().splitlines()
+    return next(int(line.split()[1]) for line in rollup if line.startswith("Pss:")) / 1024
+
+
 def cpu_s(p: int) -> float:
     """User + system CPU seconds of a process, all its threads."""
     import os
@@ -360,7 +371,7 @@ class RunningStack:
     same run) on free ports, with its own fresh database, tracker store and event broker under
     <checkout>/var/bench-open-<label>/, started and stopped as a whole."""
 
-    def __init__(self, label: str, checkout: Path) -> None:
+    def __init__(self, label: str, checkout: Path, rasa_instances: int = 1) -> None:
         import os
         import shutil
 
@@ -370,14 +381,16 @@ class RunningStack:
         state = checkout / "var" / f"bench-open-{label}"
         shutil.rmtree(state, ignore_errors=True)
         state.mkdir(parents=True)
-        port, rasa_port, action_port = _free_ports(3)
+        port, action_port = _free_ports(2)
+        rasa_port = _free_port_block(rasa_instances)
         env = dict(os.environ, DATABASE_URL=f"sqlite:///{state / 'shop.db'}",
                    TRACKER_STORE_URL=f"sqlite:///{state / 'trackers.db'}", PYTHONPATH=str(checkout))
         self.log = state / "run.log"
         with open(self.log, "w") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "bot", "run", "--port", str(port), "--rasa-port", str(rasa_port),
-                 "--action-port", str(action_port), "--model", str(checkout / "models" / "modu.tar.gz")],
+                 "--action-port", str(action_port), "--model", str(checkout / "models" / "modu.tar.gz"),
+                 "--rasa-instances", str(rasa_instances)],
                 cwd=checkout, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self.base = f"http://127.0.0.1:{port}"
         started = time.perf_counter()
@@ -410,17 +423,22 @@ def main_open(args: argparse.Namespace) -> None:
     stacks = [("ours", ROOT)]
     if args.baseline:
         stacks.insert(0, ("baseline", Path(args.baseline).resolve()))
+    if args.rasa_instances > 1 and not os.environ.get("REDIS_URL"):
+        raise SystemExit("--rasa-instances > 1 needs REDIS_URL: the instances share their conversation locks there")
     levels = [] if args.find_max and not args.customers else (args.customers or [100, 250, 500])
     print(f"open loop: every customer sends a message every {args.period:g} s for {args.duration:g} s "
           f"(p95 limit {P95_LIMIT_MS:.0f} ms); latency from the scheduled send to the answer; "
           "lag = how late the client sent (p95)", flush=True)
     summary = []
     for label, checkout in stacks:
-        stack = RunningStack(label, checkout)
+        instances = args.rasa_instances if label == "ours" else 1
+        stack = RunningStack(label, checkout, rasa_instances=instances)
         try:
             at_rest = by_process(stack.proc.pid, rss_mb)
-            print(f"\n{label}: {checkout} (first answer {stack.start_s:.0f} s after the start; resident MB at rest: "
-                  + ", ".join(f"{k} {v:.0f}" for k, v in at_rest.items()) + ")", flush=True)
+            shared_once = by_process(stack.proc.pid, pss_mb)
+            print(f"\n{label}: {checkout}, {instances} Rasa instance(s) (first answer {stack.start_s:.0f} s after the "
+                  "start; resident MB at rest: " + ", ".join(f"{k} {v:.0f}" for k, v in at_rest.items())
+                  + f"; all {shared_once['all']:.0f} counting shared pages once)", flush=True)
             asyncio.run(open_loop(stack.base, 4, args.period, 2 * args.period))  # warm-up, not reported
             print(OPEN_LOOP_HEADER, flush=True)
             runs: Dict[int, dict] = {}
@@ -521,6 +539,29 @@ def _free_ports(n: int) -> tuple:
     for s in sockets:
         s.close()
     return ports
+
+
+def _free_port_block(n: int) -> int:
+    """The first of `n` consecutive free ports (Rasa instances take --rasa-port on)."""
+    import socket
+
+    for _ in range(50):
+        first = _free_ports(1)[0]
+        if first + n > 65535:
+            continue
+        taken = []
+        try:
+            for port in range(first, first + n):
+                s = socket.socket()
+                taken.append(s)
+                s.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for s in taken:
+                s.close()
+    raise RuntimeError(f"no {n} consecutive free ports")
 
 
 def main_cold(args: argparse.Namespace) -> None:

@@ -283,6 +283,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     bench.add_argument("--baseline", default=None,
                        help="open loop and cold start: another checkout (e.g. a worktree of the previous commit) measured "
                             "first in the same run, with its own models/modu.tar.gz")
+    bench.add_argument("--rasa-instances", type=int, default=1,
+                       help="open loop: Rasa servers in this checkout's stack (the baseline keeps one; with "
+                            "--baseline . this measures one against N); more than one needs REDIS_URL (lock store)")
     bench.add_argument("--profile", default=None, metavar="DIR",
                        help="open loop: py-spy on each process during each --customers run, samples kept in DIR, "
                             "CPU per message by component printed (needs py-spy)")

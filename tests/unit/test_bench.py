@@ -111,6 +111,36 @@ def test_bench_arguments_open_loop(monkeypatch):
     args = parsed(monkeypatch, ["--open-loop", "--customers", "100,250,500", "--find-max", "--baseline", "/tmp/b"])
     assert (args.open_loop, args.customers, args.period, args.duration, args.find_max, args.baseline) == \
         (True, [100, 250, 500], 5.0, 60.0, True, "/tmp/b")
+    assert args.rasa_instances == 1
+    assert parsed(monkeypatch, ["--open-loop", "--baseline", ".", "--rasa-instances", "2"]).rasa_instances == 2
+
+
+def test_several_rasa_instances_get_consecutive_free_ports():
+    import socket
+
+    first = bench._free_port_block(3)
+    taken = [socket.socket() for _ in range(3)]
+    try:
+        for offset, s in enumerate(taken):
+            s.bind(("127.0.0.1", first + offset))  # all three free at once
+    finally:
+        for s in taken:
+            s.close()
+
+
+def test_shared_pages_are_counted_once_in_the_proportional_memory():
+    import os
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        me, it = bench.pss_mb(os.getpid()), bench.pss_mb(child.pid)
+        assert 0 < me <= bench.rss_mb(os.getpid())
+        assert 0 < it < bench.rss_mb(child.pid)  # the interpreter's pages are shared with this process
+    finally:
+        child.kill()
+        child.wait()
 
 
 @pytest.mark.parametrize("wrong", ["", "0", "-5", "a,b", "10,0"])
