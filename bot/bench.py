@@ -389,8 +389,8 @@ class RunningStack:
         with open(self.log, "w") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "bot", "run", "--port", str(port), "--rasa-port", str(rasa_port),
-                 "--action-port", str(action_port), "--model", str(checkout / "models" / "modu.tar.gz"),
-                 "--rasa-instances", str(rasa_instances)],
+                 "--action-port", str(action_port), "--model", str(checkout / "models" / "modu.tar.gz")]
+                + (["--rasa-instances", str(rasa_instances)] if rasa_instances > 1 else []),  # older checkouts lack it
                 cwd=checkout, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self.base = f"http://127.0.0.1:{port}"
         started = time.perf_counter()
