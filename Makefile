@@ -27,7 +27,7 @@ run: install $(MODEL)
 # again on PostgreSQL, which this kind of machine runs (SKIP_POSTGRES=1 to leave it out).
 POSTGRES_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 # Unit tests that touch no database: the SQLite pass runs them, the PostgreSQL pass leaves them out.
-NO_DATABASE_TESTS := --ignore=tests/unit/test_analytics_csat.py --ignore=tests/unit/test_analytics_facts.py --ignore=tests/unit/test_bench.py --ignore=tests/unit/test_clock.py --ignore=tests/unit/test_import_rules.py --ignore=tests/unit/test_nlp_abuse.py --ignore=tests/unit/test_nlp_keywords.py --ignore=tests/unit/test_nlp_numbers.py --ignore=tests/unit/test_nlp_numbers_written.py --ignore=tests/unit/test_nlp_pending_question.py --ignore=tests/unit/test_nlp_pii.py --ignore=tests/unit/test_policy.py --ignore=tests/unit/test_profile.py --ignore=tests/unit/test_rasa_runtime.py --ignore=tests/unit/test_studio_nlu_files.py --ignore=tests/unit/test_studio_privacy.py
+NO_DATABASE_TESTS := --ignore=tests/unit/test_analytics_csat.py --ignore=tests/unit/test_analytics_facts.py --ignore=tests/unit/test_bench.py --ignore=tests/unit/test_clock.py --ignore=tests/unit/test_import_rules.py --ignore=tests/unit/test_nlp_abuse.py --ignore=tests/unit/test_nlp_keywords.py --ignore=tests/unit/test_nlp_numbers.py --ignore=tests/unit/test_nlp_numbers_written.py --ignore=tests/unit/test_nlp_pending_question.py --ignore=tests/unit/test_nlp_pii.py --ignore=tests/unit/test_policy.py --ignore=tests/unit/test_profile.py --ignore=tests/unit/test_rasa_lock.py --ignore=tests/unit/test_rasa_runtime.py --ignore=tests/unit/test_studio_nlu_files.py --ignore=tests/unit/test_studio_privacy.py
 
 test: install $(MODEL) chromium
 	$(PY) -m pytest tests

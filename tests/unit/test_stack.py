@@ -52,7 +52,7 @@ def test_endpoints_with_shared_tracker_and_lock_stores(var):
         "  username: rasa\n"
         "  password: s3cret\n"
         "lock_store:\n"
-        "  type: redis\n"
+        "  type: bot.rasa_lock.RenewedRedisLockStore\n"
         "  url: cache.internal\n"
         "  port: 6380\n"
         "  db: 2\n"
