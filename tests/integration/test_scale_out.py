@@ -347,3 +347,29 @@ def test_killing_one_gateway_mid_load_loses_no_message(scaled):
     victim = f"gateway{scaled.gateway_urls[1].rsplit(':', 1)[1]}"
     sent = under_load(scaled, victim)
     check_nothing_lost(scaled, sent, victim)
+
+
+def test_a_conversation_left_locked_by_a_killed_instance_is_answered_once_its_ticket_lapses(scaled):
+    """A Rasa instance killed in the middle of a turn leaves its lock ticket in Redis, never renewed
+    again (bot.rasa_lock). The conversation's next message waits for that ticket to lapse: 10 s.
+    With Rasa's own lock store it waited 60 s, past the gateway's 30 s time-out: an error reply."""
+    from bot.rasa_lock import LIFETIME, RenewedRedisLockStore
+
+    me = scaled.customer(5).via(scaled.gateway_urls[0])
+    url = redis.connection.parse_url(REDIS_URL)
+    left_behind = RenewedRedisLockStore(host=url.get("host", "127.0.0.1"), port=url.get("port", 6379),
+                                        db=url.get("db", 0))
+    left_behind.issue_ticket(me.conversation_id)  # issued, then its instance died: never renewed
+    text, expected = FAQS[0]
+    began = time.monotonic()
+    replies = me.say(text)
+    waited = time.monotonic() - began
+    assert text_of(replies) == expected
+    assert LIFETIME - 1.0 <= waited <= LIFETIME + 4.0, waited
+    assert left_behind.get_lock(me.conversation_id) is None
+    with session_scope(scaled.database_url) as s:
+        rows = s.execute(select(Message).where(Message.conversation_id == me.conversation_id)
+                         .order_by(Message.id)).scalars().all()
+    assert [(m.sender, m.text) for m in rows][-2:] == [("customer", text), ("bot", expected)]
+    FIGURES.append(f"a conversation whose lock a killed Rasa instance held: answered after {waited:.1f} s "
+                   f"(its ticket's lifetime {LIFETIME:.0f} s; Rasa's own lock store: 60 s)")
