@@ -95,6 +95,8 @@ class RenewedRedisLockStore(RedisLockStore):
     @asynccontextmanager
     async def lock(self, conversation_id: Text, lock_lifetime: Optional[float] = None,
                    wait_time_in_seconds: float = 1) -> AsyncGenerator[TicketLock, None]:
+        """Rasa's lock, but `lock_lifetime` (Rasa's 60 s) is not used: the ticket lives `lifetime`
+        and is renewed every `beat` until the turn leaves the block."""
         ticket = self.issue_ticket(conversation_id)
         renewing = asyncio.ensure_future(self._renew_while_held(conversation_id, ticket))
         try:
