@@ -318,8 +318,6 @@ def pss_mb(p: int) -> float:
 
 def cpu_s(p: int) -> float:
     """User + system CPU seconds of a process, all its threads."""
-    import os
-
     fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -372,7 +370,6 @@ class RunningStack:
     <checkout>/var/bench-open-<label>/, started and stopped as a whole."""
 
     def __init__(self, label: str, checkout: Path, rasa_instances: int = 1) -> None:
-        import os
         import shutil
 
         from bot.stack import wait_for
@@ -403,7 +400,6 @@ class RunningStack:
         self.start_s = time.perf_counter() - started  # from the command to the first answered message
 
     def stop(self) -> None:
-        import os
         import signal
 
         pids = descendants(self.proc.pid)
@@ -509,8 +505,6 @@ def train_default_model() -> Path:
 
 
 def measure(model: Path, label: str, args: argparse.Namespace, ports: tuple) -> dict:
-    import os
-
     from bot.migrate import ensure_seeded
 
     database = VAR / f"bench-{label}.db"

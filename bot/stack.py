@@ -41,8 +41,8 @@ def write_endpoints(action_port: int, rasa_port: int, env: Optional[Mapping[str,
 
         r = urlparse(redis_url)
         # Rasa's Redis lock store, with tickets renewed by their holder and changed atomically
-        lines += ["lock_store:", "  type: bot.rasa_lock.RenewedRedisLockStore", f"  url: {r.hostname}", f"  port: {r.port or 6379}",
-                  f"  db: {(r.path or '/0').strip('/') or 0}"]
+        lines += ["lock_store:", "  type: bot.rasa_lock.RenewedRedisLockStore", f"  url: {r.hostname}",
+                  f"  port: {r.port or 6379}", f"  db: {(r.path or '/0').strip('/') or 0}"]
     lines += event_broker_lines(env)  # SQL broker on SQLite by default, Pika with EVENT_BROKER_URL=amqp://
     VAR.mkdir(parents=True, exist_ok=True)
     path = VAR / f"endpoints-{rasa_port}.yml"
