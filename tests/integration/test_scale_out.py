@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 import pytest
-import redis
 import requests
 import websockets
 import yaml
@@ -35,6 +34,7 @@ from bot.db import session_scope
 from bot.shop.models import AuditLog, Claim, Order, Status
 from tests.databases import TEST_DATABASE_URL, Databases
 from tests.fixtures import find_orders
+from tests.redis_server import lock_store_at, redis_missing
 from tests.stack import ROOT, text_of
 
 pytestmark = pytest.mark.stack
@@ -51,10 +51,8 @@ FIGURES: List[str] = []
 def services_missing() -> Optional[str]:
     if not TEST_DATABASE_URL:
         return "scale-out needs PostgreSQL: it runs in the PostgreSQL pass of `make test` (TEST_DATABASE_URL)"
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        return f"scale-out needs Redis at {REDIS_URL} (redis-server)"
+    if redis_missing(REDIS_URL):
+        return f"scale-out needs Redis: {redis_missing(REDIS_URL)}"
     try:
         socket.create_connection(("127.0.0.1", 5672), timeout=1).close()
     except OSError:
@@ -353,12 +351,10 @@ def test_a_conversation_left_locked_by_a_killed_instance_is_answered_once_its_ti
     """A Rasa instance killed in the middle of a turn leaves its lock ticket in Redis, never renewed
     again (bot.rasa_lock). The conversation's next message waits for that ticket to lapse: 10 s.
     With Rasa's own lock store it waited 60 s, past the gateway's 30 s time-out: an error reply."""
-    from bot.rasa_lock import LIFETIME, RenewedRedisLockStore
+    from bot.rasa_lock import LIFETIME
 
     me = scaled.customer(5).via(scaled.gateway_urls[0])
-    url = redis.connection.parse_url(REDIS_URL)
-    left_behind = RenewedRedisLockStore(host=url.get("host", "127.0.0.1"), port=url.get("port", 6379),
-                                        db=url.get("db", 0))
+    left_behind = lock_store_at(REDIS_URL)
     left_behind.issue_ticket(me.conversation_id)  # issued, then its instance died: never renewed
     text, expected = FAQS[0]
     began = time.monotonic()

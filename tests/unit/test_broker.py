@@ -9,6 +9,7 @@ import pytest
 import redis
 
 from bot.conversation.broker import DROPPED, Broker, RedisBroker, make_broker
+from tests import redis_server
 
 
 def test_events_reach_every_subscriber_of_the_channel_only():
@@ -41,16 +42,7 @@ def test_a_client_that_stops_reading_is_dropped_with_a_marker():
 # --- through Redis: several gateway processes, here two brokers on one event loop ---------------
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
-
-
-def redis_up() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
-needs_redis = pytest.mark.skipif(not redis_up(), reason=f"Redis is not running at {REDIS_URL} (redis-server)")
+needs_redis = redis_server.needs_redis(REDIS_URL)
 
 
 async def next_event(queue: asyncio.Queue, timeout: float = 5.0) -> dict:

@@ -12,36 +12,17 @@ import time
 import uuid
 
 import pytest
-import redis
-from rasa.core.lock_store import LockStore
-from rasa.utils.endpoints import EndpointConfig
 
 from bot import rasa_lock
-from bot.rasa_lock import RenewedRedisLockStore
+from bot.db import ROOT
+from tests.redis_server import lock_store_at, needs_redis
 
 REDIS_URL = os.environ.get("TEST_REDIS_LOCK_URL", "redis://127.0.0.1:6379/12")
+pytestmark = needs_redis(REDIS_URL)
 
 
-def redis_up() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not redis_up(), reason=f"Redis is not running at {REDIS_URL} (redis-server)")
-
-
-def store(**kwargs) -> RenewedRedisLockStore:
-    """A lock store as Rasa builds it from endpoints.yml (what bot.stack writes)."""
-    url = redis.connection.parse_url(REDIS_URL)
-    config = EndpointConfig(url=url.get("host", "127.0.0.1"), type="bot.rasa_lock.RenewedRedisLockStore",
-                            port=url.get("port", 6379), db=url.get("db", 0))
-    if not kwargs:
-        built = LockStore.create(config)
-        assert isinstance(built, RenewedRedisLockStore)
-        return built
-    return RenewedRedisLockStore(endpoint_config=config, **kwargs)
+def store(**kwargs) -> rasa_lock.RenewedRedisLockStore:
+    return lock_store_at(REDIS_URL, **kwargs)
 
 
 def conversation() -> str:
@@ -64,14 +45,12 @@ def test_defaults_and_a_lock_deleted_when_its_last_ticket_is_served():
 
 HOLDER = """
 import asyncio, sys
-from rasa.utils.endpoints import EndpointConfig
-from bot.rasa_lock import RenewedRedisLockStore
+from tests.redis_server import lock_store_at
 
-config = EndpointConfig(url=sys.argv[1], port=int(sys.argv[2]), db=int(sys.argv[3]))
-store = RenewedRedisLockStore(endpoint_config=config, lifetime=3.0, beat=0.5)
+store = lock_store_at(sys.argv[1], lifetime=3.0, beat=0.5)
 
 async def main():
-    async with store.lock(sys.argv[4]):
+    async with store.lock(sys.argv[2]):
         print("held", flush=True)
         await asyncio.sleep(600)  # a turn that never ends: killed in the middle
 
@@ -81,9 +60,8 @@ asyncio.run(main())
 
 def test_a_holder_keeps_its_turn_past_the_lifetime_and_a_killed_holders_ticket_lapses():
     cid = conversation()
-    url = redis.connection.parse_url(REDIS_URL)
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, url.get("host", "127.0.0.1"), str(url.get("port", 6379)),
-                               str(url.get("db", 0)), cid], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, REDIS_URL, cid], cwd=ROOT, stdout=subprocess.PIPE,
+                              text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
         waiter = store(lifetime=3.0, beat=0.5)
