@@ -34,7 +34,7 @@ from bot.db import session_scope
 from bot.shop.models import AuditLog, Claim, Order, Status
 from tests.databases import TEST_DATABASE_URL, Databases
 from tests.fixtures import find_orders
-from tests.redis_server import lock_store_at, redis_missing
+from tests.redis_server import redis_missing
 from tests.stack import ROOT, text_of
 
 pytestmark = pytest.mark.stack
@@ -351,10 +351,17 @@ def test_a_conversation_left_locked_by_a_killed_instance_is_answered_once_its_ti
     """A Rasa instance killed in the middle of a turn leaves its lock ticket in Redis, never renewed
     again (bot.rasa_lock). The conversation's next message waits for that ticket to lapse: 10 s.
     With Rasa's own lock store it waited 60 s, past the gateway's 30 s time-out: an error reply."""
+    from rasa.core.lock_store import LockStore
+    from rasa.core.utils import AvailableEndpoints
+
+    from bot.db import VAR
     from bot.rasa_lock import LIFETIME
 
     me = scaled.customer(5).via(scaled.gateway_urls[0])
-    left_behind = lock_store_at(REDIS_URL)
+    # The lock store exactly as the Rasa instances have it (their endpoints file): the ticket it
+    # issues with its own lifetime is what an instance killed in the middle of a turn leaves.
+    port = scaled.rasa_urls[1].rsplit(":", 1)[1]
+    left_behind = LockStore.create(AvailableEndpoints.read_endpoints(str(VAR / f"endpoints-{port}.yml")).lock_store)
     left_behind.issue_ticket(me.conversation_id)  # issued, then its instance died: never renewed
     text, expected = FAQS[0]
     began = time.monotonic()
