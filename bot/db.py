@@ -72,8 +72,18 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+# One session factory per database (building one costs more than the session it makes), rebuilt
+# when its engine was replaced (the tests dispose of theirs).
+_sessionmakers: dict[str, sessionmaker] = {}
+
+
 def make_session(url: Optional[str] = None) -> Session:
-    return sessionmaker(bind=get_engine(url), future=True, expire_on_commit=False)()
+    url = url or database_url()
+    engine = get_engine(url)
+    factory = _sessionmakers.get(url)
+    if factory is None or factory.kw["bind"] is not engine:
+        factory = _sessionmakers[url] = sessionmaker(bind=engine, future=True, expire_on_commit=False)
+    return factory()
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.analytics import events
 from bot.conversation.broker import Broker
@@ -44,6 +45,10 @@ STAFF_CHANNEL = "staff"
 # The gateway's key for the client address of the request being served (an HMAC of the IP,
 # bot.gateway.auth.client_key): set by the route, sent to Rasa as message metadata.
 CLIENT_KEY: ContextVar[Optional[str]] = ContextVar("client_key", default=None)
+
+
+class NoConversation(LookupError):
+    """A message for a conversation that does not exist (any more)."""
 
 
 class HandoffSink(Protocol):
@@ -154,22 +159,14 @@ class Chat:
         # The database work of a turn runs in worker threads (asyncio.to_thread): its commits wait
         # for the disk without holding up the event loop, which serves the other conversations.
         async with lock:  # one turn at a time per conversation: replies stay in order
-            earlier = await asyncio.to_thread(self._by_client_id, conversation_id, client_id) if client_id else None
-            if earlier is not None and earlier["answered"]:
-                return {"message": earlier["message"], "replies": earlier["replies"]}
-            if earlier is None:
-                offered = payload and await asyncio.to_thread(self._offered, conversation_id, payload)
-                payload = payload if offered else None
-                try:
-                    message = await self.post_off_loop(conversation_id, "customer", text, client_id=client_id,
-                                                       meta={"payload": payload} if payload else None)
-                except IntegrityError:  # another gateway process stored it a moment ago
-                    earlier = await asyncio.to_thread(self._by_client_id, conversation_id, client_id)
-                    if earlier["answered"]:
-                        return {"message": earlier["message"], "replies": earlier["replies"]}
-            if earlier is not None:  # failed or cut off before: the same message, once more
-                message, text, payload = earlier["message"], earlier["message"]["text"], earlier["payload"]
-            conv = await asyncio.to_thread(self.conversation, conversation_id)
+            begun = await asyncio.to_thread(self._begin, conversation_id, text, payload, client_id)
+            message, payload = begun["message"], begun["payload"]
+            if begun["answered"]:
+                return {"message": message, "replies": begun["replies"]}
+            if begun["stored"]:
+                self._push(conversation_id, message)
+            # else: failed or cut off before: the same message, once more
+            text, conv = message["text"], begun["conversation"]
             replies: List[dict] = []
             if len(text) <= self.max_chars and conv.mode == "bot":
                 # Marks the message answered with the replies, or leaves it to be sent again.
@@ -181,21 +178,32 @@ class Chat:
             await asyncio.to_thread(self._answered, message["id"], replies)
             return {"message": message, "replies": replies}
 
-    def _by_client_id(self, conversation_id: str, client_id: str) -> Optional[Dict[str, Any]]:
-        """The stored message with this client id: itself, its payload, whether and how it was answered."""
+    def _begin(self, conversation_id: str, text: str, payload: Optional[str],
+               client_id: Optional[str]) -> Dict[str, Any]:
+        """A turn's first database work, one transaction: the conversation (who answers now) and the
+        customer's message, stored now (`stored`) or, with a client id, the one an earlier attempt
+        stored (`answered`, with its `replies`, if that attempt got an answer). A payload counts only
+        if the bot offered it."""
         with session_scope(self.url) as session:
-            row = session.execute(select(Message).where(Message.conversation_id == conversation_id,
-                                                         Message.client_id == client_id)).scalar_one_or_none()
-            if row is None:
-                return None
-            meta = row.meta or {}
-            replies = []
-            if row.answered_at is not None and meta.get("replies"):
-                found = {m.id: m for m in session.execute(
-                    select(Message).where(Message.id.in_(meta["replies"]))).scalars()}
-                replies = [found[i].to_dict() for i in meta["replies"] if i in found]
-            return {"message": row.to_dict(), "payload": meta.get("payload"),
-                    "answered": row.answered_at is not None, "replies": replies}
+            conv = session.get(Conversation, conversation_id)
+            if conv is None:
+                raise NoConversation(conversation_id)
+            earlier = _earlier(session, conversation_id, client_id) if client_id else None
+            if earlier is None:
+                payload = payload if payload and _offered(session, conversation_id, payload) else None
+                row = Message(conversation_id=conversation_id, sender="customer", text=text, created_at=utcnow(),
+                              meta={"payload": payload} if payload else None, client_id=client_id)
+                session.add(row)
+                try:
+                    session.flush()
+                except IntegrityError:  # another gateway process stored it a moment ago
+                    session.rollback()
+                    session.refresh(conv)
+                    earlier = _earlier(session, conversation_id, client_id)
+                else:
+                    return {"conversation": conv, "message": row.to_dict(), "payload": payload, "stored": True,
+                            "answered": False, "replies": []}
+            return {"conversation": conv, **earlier, "stored": False}
 
     def _answered(self, message_id: int, replies: List[dict]) -> None:
         """The turn is over; `replies` are kept for a retry of the same client id."""
@@ -212,15 +220,6 @@ class Chat:
             session.flush()
             mark_answered(session.get(Message, message_id), [row.id for row in rows])
             return [row.to_dict() for row in rows]
-
-    def _offered(self, conversation_id: str, payload: str) -> bool:
-        """A button payload counts only if the bot offered that button in its latest turns."""
-        with session_scope(self.url) as session:
-            recent = session.execute(
-                select(Message.buttons).where(Message.conversation_id == conversation_id, Message.sender == "bot")
-                .order_by(Message.id.desc()).limit(5)
-            ).scalars()
-            return any(payload == b.get("payload") for buttons in recent if buttons for b in buttons)
 
     async def _ask_bot(self, conv: Conversation, text: str, message_id: int,
                        wants_agent: bool = False) -> tuple:
@@ -276,6 +275,30 @@ class Chat:
         if answer_to is not None:
             await asyncio.to_thread(self._answered, answer_to, stored)
         return stored
+
+
+def _earlier(session: Session, conversation_id: str, client_id: str) -> Optional[Dict[str, Any]]:
+    """The stored message with this client id: itself, its payload, whether and how it was answered."""
+    row = session.execute(select(Message).where(Message.conversation_id == conversation_id,
+                                                 Message.client_id == client_id)).scalar_one_or_none()
+    if row is None:
+        return None
+    meta = row.meta or {}
+    replies = []
+    if row.answered_at is not None and meta.get("replies"):
+        found = {m.id: m for m in session.execute(select(Message).where(Message.id.in_(meta["replies"]))).scalars()}
+        replies = [found[i].to_dict() for i in meta["replies"] if i in found]
+    return {"message": row.to_dict(), "payload": meta.get("payload"), "answered": row.answered_at is not None,
+            "replies": replies}
+
+
+def _offered(session: Session, conversation_id: str, payload: str) -> bool:
+    """A button payload counts only if the bot offered that button in its latest turns."""
+    recent = session.execute(
+        select(Message.buttons).where(Message.conversation_id == conversation_id, Message.sender == "bot")
+        .order_by(Message.id.desc()).limit(5)
+    ).scalars()
+    return any(payload == b.get("payload") for buttons in recent if buttons for b in buttons)
 
 
 def mark_answered(message: Message, reply_ids: List[int]) -> None:

@@ -9,7 +9,9 @@ import time
 import pytest
 import requests
 import websockets
+from sqlalchemy import select
 
+from bot.conversation.models import Conversation, Message
 from bot.db import session_scope
 from bot.handoff.hooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from bot.shop.models import Order, Status
@@ -115,6 +117,18 @@ def test_a_customer_cannot_read_another_conversation(stack):
                           cookies={cookie.name: f"{conversation_id}.{'0' * 64}"})
     assert forged.status_code == 401
     assert all(m["conversation_id"] != conversation_id for m in mallory.history())
+
+
+def test_a_message_to_a_conversation_that_is_gone_gets_401_and_is_not_stored(stack):
+    guest = stack.customer()
+    conversation_id = guest.conversation_id
+    with session_scope(stack.database_url) as s:  # a signed cookie whose conversation was deleted
+        s.delete(s.get(Conversation, conversation_id))
+    sent = guest.send("배송비 얼마예요?")
+    assert sent.status_code == 401
+    assert sent.json()["error"] == "대화를 찾을 수 없어요. 페이지를 새로고침해 주세요."
+    with session_scope(stack.database_url) as s:
+        assert s.execute(select(Message).where(Message.conversation_id == conversation_id)).first() is None
 
 
 def seller_of(stack, order_id: str):

@@ -13,8 +13,10 @@ from bot.conversation.broker import Broker
 from bot.conversation.models import Conversation, Message
 from bot.conversation.rasa_client import RasaUnavailable
 from bot.conversation.service import (
-    AGENT_BUTTON, BOT_DOWN, MODE_LABELS, STAFF_CHANNEL, TOO_LONG, Chat, conversation_channel, neutralise,
+    AGENT_BUTTON, BOT_DOWN, MODE_LABELS, STAFF_CHANNEL, TOO_LONG, Chat, NoConversation, conversation_channel,
+    neutralise,
 )
+from bot.conversation import service
 
 
 class FakeRasa:
@@ -108,6 +110,36 @@ def test_the_customer_message_and_the_bots_reply_are_stored_and_pushed(chat):
     ]
     assert drain(staff_socket) == [{"type": "message", "conversation_id": conversation_id, "message": m}
                                    for m in stored]
+
+
+def test_a_message_to_a_conversation_that_does_not_exist_is_refused_and_not_stored(chat):
+    with pytest.raises(NoConversation):
+        say(chat, "missing", "배송비 얼마예요?", client_id="client-0100")
+    assert chat.rasa.sent == [] and customer_rows(chat, "missing") == []
+
+
+def test_a_message_another_gateway_stored_a_moment_ago_is_answered_once(chat, monkeypatch):
+    """Two gateways got the same message (a retry through a load balancer): the other one stored
+    it between this one's look-up and its insert. The insert fails on the unique client id and
+    this turn answers the stored message."""
+    conversation_id = chat.start_conversation(1)
+    with bot_db.session_scope(chat.url) as s:
+        s.add(Message(conversation_id=conversation_id, sender="customer", text="배송비 얼마예요?",
+                      client_id="client-0101", created_at=bot_db.utcnow()))
+    looked = []
+    earlier = service._earlier
+
+    def not_yet_the_first_time(session, conversation_id, client_id):
+        looked.append(client_id)
+        return None if len(looked) == 1 else earlier(session, conversation_id, client_id)
+
+    monkeypatch.setattr(service, "_earlier", not_yet_the_first_time)
+    chat.rasa.answers.append([{"text": "배송비는 3,000원이에요."}])
+    result = say(chat, conversation_id, "배송비 얼마예요?", client_id="client-0101")
+    assert looked == ["client-0101", "client-0101"]
+    assert texts(result["replies"]) == [("bot", "배송비는 3,000원이에요.")]
+    assert customer_rows(chat, conversation_id) == [("배송비 얼마예요?", "client-0101", True)]
+    assert [text for _, text, _ in chat.rasa.sent] == ["배송비 얼마예요?"]
 
 
 def test_a_guest_is_sent_to_rasa_as_a_guest(chat):
