@@ -401,3 +401,33 @@ def test_kept_trackers_are_bounded_in_number_and_idle_time(patched, tmp_path, mo
     assert store.reads == reads, "the conversation used a moment ago is still kept"
     assert list(store._kept_trackers) == [], "the two idle for KEPT_FOR_S are forgotten"
     loop.close()
+
+
+def test_a_function_called_flat_gives_what_the_tf_function_gives():
+    """bot.rasa_runtime.CalledFlat: the same outputs as the `tf.function` (inputs converted to the
+    signature's types), one trace, and the `tf.function`'s own error for inputs that do not fit."""
+    import numpy as np
+    import tensorflow as tf
+
+    from bot.rasa_runtime import CalledFlat
+
+    traces = []
+
+    def predict(batch):
+        traces.append(1)
+        return {"score": tf.reduce_sum(batch[0], axis=1) + tf.cast(batch[1], tf.float32)}
+
+    signature = [[tf.TensorSpec([None, 3], tf.float32), tf.TensorSpec([None], tf.int64)]]
+    function = tf.function(predict, input_signature=signature, autograph=False)
+    flat = CalledFlat(function)
+    for rows in (1, 2, 5):
+        batch = (np.arange(3 * rows, dtype=np.float64).reshape(rows, 3), np.arange(rows))
+        assert np.array_equal(flat(batch)["score"].numpy(), function(batch)["score"].numpy())
+    assert flat((np.ones((1, 3)), np.array([2])))["score"].numpy().tolist() == [5.0]
+    assert len(traces) == 1
+    for misfit in [(np.ones((2, 3)),), (np.ones((2, 4)), np.arange(2))]:
+        with pytest.raises((TypeError, ValueError)) as ours:
+            flat(misfit)
+        with pytest.raises((TypeError, ValueError)) as theirs:
+            function(misfit)
+        assert str(ours.value) == str(theirs.value)
