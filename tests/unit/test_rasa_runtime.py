@@ -3,7 +3,9 @@ saves and reads, same results as Rasa's own code, with the constant work done on
 from __future__ import annotations
 
 import pytest
-from jsonschema import ValidationError, validate
+from jsonschema import ValidationError, validate, validators
+
+from bot import rasa_runtime
 
 
 @pytest.fixture
@@ -12,8 +14,6 @@ def patched(monkeypatch):
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.events import Event
     from rasa.utils.tensorflow.models import RasaModel
-
-    from bot import rasa_runtime
 
     # Restored after the test (the patches are for the Rasa server's process).
     monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction.__dict__["_validate_action_result"])
@@ -38,6 +38,20 @@ RESPONSES = [
     {"events": [{"event": "slot"}]},  # no slot name
     {"events": "everything"},
     {"responses": [1, 2]},
+    # Shapes the quick check (one alternative per event name) must not pass on its own:
+    {"events": [{"name": "order_id", "value": "1"}]},  # no event name
+    {"events": [{"event": 5}]},
+    {"events": ["slot"]},
+    {"events": [{"event": "slot", "name": 7, "value": "1"}]},  # a slot name that is not a string
+    {"events": [{"event": "slot", "name": "order_id", "value": "1"}, {"event": "active_loop", "name": 3}]},
+    {"events": [{"event": "slot", "name": "order_id", "value": "1", "timestamp": "yesterday"}]},
+    {"events": [{"event": "user", "text": "네", "parse_data": {"intent": {"name": "affirm", "confidence": "high"}}}]},
+    {"events": [{"event": "user", "text": "네", "parse_data": {"intent": {"name": "affirm", "confidence": 0.9},
+                                                               "entities": [], "intent_ranking": []}},
+                {"event": "action", "name": "action_listen"}, {"event": "followup", "name": "utter_greet"}]},
+    {"events": [{"event": "slot", "name": "order_id", "value": "1"}], "responses": "none"},
+    {"events": None, "responses": [{"text": "네"}]},
+    [],
 ]
 
 
@@ -54,6 +68,8 @@ def test_action_responses_pass_and_fail_as_with_rasas_own_check(patched, result)
     if expected is None:
         assert action._validate_action_result(result) is True
         assert patched["validate"](action, result) is True
+        schema = RemoteAction.action_response_format_spec()  # and it took the quick way
+        assert rasa_runtime.quick_check(schema, validators.validator_for(schema))(result) is True
     else:
         with pytest.raises(ValidationError) as ours:
             action._validate_action_result(result)
@@ -134,6 +150,65 @@ def test_a_model_loaded_without_tracing_a_training_step_predicts_as_rasa_loads_i
         assert got[3:] == want[3:] if want[1] == "faq" else got[3:] in (want[3:], [None, 0])
     skipped = sum(got[3] is None for got in serving)
     assert sum(want[1] == "faq" for want in rasa) >= 50 and skipped >= 250
+
+
+TURNS = """
+import asyncio, json, logging, sys
+logging.disable(logging.CRITICAL)  # the custom actions fail here (no action server): both ways alike
+from rasa.core.agent import Agent
+if sys.argv[1] != "rasa":
+    from bot import rasa_runtime
+    rasa_runtime.apply(serving=True)
+agent = Agent.load(sys.argv[2])
+loop = asyncio.new_event_loop()
+conversations = [
+    ["안녕하세요", "배송비 얼마예요?", "고마워요", "안녕히 계세요"],
+    ["주문 취소해 주세요", "네", "환불은 언제 돼요?", "상담원 연결해 주세요"],
+    ["내 주문 언제 와요?", "20261129000379", "ㅇㅋ", "쿠폰 어떻게 써요?", "아 그리고 교환하고 싶어요"],
+    ["asdf", "그거 말고 저번에 그거요", "/affirm", "환불하고 싶어요", "아니요"],
+]
+out = []
+for i, texts in enumerate(conversations):
+    for text in texts:
+        loop.run_until_complete(agent.handle_text(text, sender_id=f"c{i}"))
+    tracker = loop.run_until_complete(agent.tracker_store.retrieve(f"c{i}"))
+    out.append([[e["event"], e.get("name") or (e.get("parse_data") or {}).get("intent", {}).get("name"),
+                 e.get("policy"), round(e.get("confidence") or 0, 4)]
+                for e in (event.as_dict() for event in tracker.events) if e["event"] in ("user", "action")])
+from rasa.engine.runner.dask import DaskGraphRunner
+print(json.dumps({"in_order": getattr(DaskGraphRunner.run, "in_order", False), "events": out}, ensure_ascii=False))
+"""
+
+
+@pytest.mark.stack
+def test_the_server_predicts_the_same_actions_as_rasa():
+    """Conversations through the trained model (no action server: the custom actions fail alike),
+    Rasa's own graph runner against the server's (bot.rasa_runtime.apply(serving=True)), in
+    separate processes: the same intents, actions, policies and confidences, event for event."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    model = root / "models" / "modu.tar.gz"
+    if not model.exists():
+        pytest.fail(f"no trained model at {model}: run `make train`")
+    env = dict(os.environ, PYTHONPATH=str(root), TF_CPP_MIN_LOG_LEVEL="2", RASA_TELEMETRY_ENABLED="false")
+
+    def events(how):
+        run = subprocess.run([sys.executable, "-c", TURNS, how, str(model)], cwd=root, env=env,
+                             capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stderr[-2000:]
+        return json.loads(run.stdout.strip().splitlines()[-1])
+
+    theirs, served = events("rasa"), events("serving")
+    assert (theirs["in_order"], served["in_order"]) == (False, True)
+    rasa, ours = theirs["events"], served["events"]
+    assert ours == rasa
+    assert [len(c) for c in rasa] == [len(c) for c in ours] and min(len(c) for c in rasa) >= 8
+    assert {e[1] for c in rasa for e in c} >= {"greet", "faq", "utter_faq", "cancel_order", "action_listen"}
 
 
 def turns():
@@ -379,8 +454,6 @@ def test_a_tracker_changed_elsewhere_is_read_from_the_table(patched, tmp_path):
 
 def test_kept_trackers_are_bounded_in_number_and_idle_time(patched, tmp_path, monkeypatch):
     import asyncio
-
-    from bot import rasa_runtime
 
     monkeypatch.setattr(rasa_runtime, "KEPT_TRACKERS", 3)
     loop = asyncio.new_event_loop()
