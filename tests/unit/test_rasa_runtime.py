@@ -116,12 +116,9 @@ print(json.dumps(out, ensure_ascii=False))
 """
 
 
-@pytest.mark.stack
-def test_a_model_loaded_without_tracing_a_training_step_predicts_as_rasa_loads_it():
-    """Both TensorFlow models (DIET, ResponseSelector) of the trained model, loaded by Rasa's
-    code and by ours in separate processes: the same intents, FAQ answers and confidences on
-    every held-out utterance. The server's way (the selector only for `faq` messages): the same
-    intents, and the same FAQ answers where they are read."""
+def with_model(script: str, how: str):
+    """What `script` prints last (JSON), run in a fresh process on the trained model: `how` is
+    "rasa" (Rasa's own code), "ours" or "serving" (bot.rasa_runtime applied)."""
     import json
     import os
     import subprocess
@@ -133,14 +130,19 @@ def test_a_model_loaded_without_tracing_a_training_step_predicts_as_rasa_loads_i
     if not model.exists():
         pytest.fail(f"no trained model at {model}: run `make train`")
     env = dict(os.environ, PYTHONPATH=str(root), TF_CPP_MIN_LOG_LEVEL="2", RASA_TELEMETRY_ENABLED="false")
+    run = subprocess.run([sys.executable, "-c", script, how, str(model)], cwd=root, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
-    def parse(how):
-        run = subprocess.run([sys.executable, "-c", PARSE, how, str(model)], cwd=root, env=env,
-                             capture_output=True, text=True, timeout=600)
-        assert run.returncode == 0, run.stderr[-2000:]
-        return json.loads(run.stdout.strip().splitlines()[-1])
 
-    rasa, ours, serving = parse("rasa"), parse("ours"), parse("serving")
+@pytest.mark.stack
+def test_a_model_loaded_without_tracing_a_training_step_predicts_as_rasa_loads_it():
+    """Both TensorFlow models (DIET, ResponseSelector) of the trained model, loaded by Rasa's
+    code and by ours in separate processes: the same intents, FAQ answers and confidences on
+    every held-out utterance. The server's way (the selector only for `faq` messages): the same
+    intents, and the same FAQ answers where they are read."""
+    rasa, ours, serving = with_model(PARSE, "rasa"), with_model(PARSE, "ours"), with_model(PARSE, "serving")
     assert len(rasa) >= 380
     assert ours == rasa
     # Serving: the FAQ answer only for a message DIET finds `faq` (the fallback may then take it
@@ -166,6 +168,7 @@ conversations = [
     ["주문 취소해 주세요", "네", "환불은 언제 돼요?", "상담원 연결해 주세요"],
     ["내 주문 언제 와요?", "20261129000379", "ㅇㅋ", "쿠폰 어떻게 써요?", "아 그리고 교환하고 싶어요"],
     ["asdf", "그거 말고 저번에 그거요", "/affirm", "환불하고 싶어요", "아니요"],
+    ["음...", "주문 말고 그거", "배송 취소 환불 교환", "hmm"],  # below the fallback's thresholds
 ]
 out = []
 for i, texts in enumerate(conversations):
@@ -185,30 +188,13 @@ def test_the_server_predicts_the_same_actions_as_rasa():
     """Conversations through the trained model (no action server: the custom actions fail alike),
     Rasa's own graph runner against the server's (bot.rasa_runtime.apply(serving=True)), in
     separate processes: the same intents, actions, policies and confidences, event for event."""
-    import json
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    model = root / "models" / "modu.tar.gz"
-    if not model.exists():
-        pytest.fail(f"no trained model at {model}: run `make train`")
-    env = dict(os.environ, PYTHONPATH=str(root), TF_CPP_MIN_LOG_LEVEL="2", RASA_TELEMETRY_ENABLED="false")
-
-    def events(how):
-        run = subprocess.run([sys.executable, "-c", TURNS, how, str(model)], cwd=root, env=env,
-                             capture_output=True, text=True, timeout=600)
-        assert run.returncode == 0, run.stderr[-2000:]
-        return json.loads(run.stdout.strip().splitlines()[-1])
-
-    theirs, served = events("rasa"), events("serving")
+    theirs, served = with_model(TURNS, "rasa"), with_model(TURNS, "serving")
     assert (theirs["in_order"], served["in_order"]) == (False, True)
     rasa, ours = theirs["events"], served["events"]
     assert ours == rasa
-    assert [len(c) for c in rasa] == [len(c) for c in ours] and min(len(c) for c in rasa) >= 8
-    assert {e[1] for c in rasa for e in c} >= {"greet", "faq", "utter_faq", "cancel_order", "action_listen"}
+    assert min(len(c) for c in rasa) >= 8
+    assert {e[1] for c in rasa for e in c} >= {"greet", "faq", "utter_faq", "cancel_order", "nlu_fallback",
+                                               "action_listen"}
 
 
 def turns():
