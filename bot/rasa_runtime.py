@@ -499,7 +499,7 @@ class CalledFlat:
     """A `tf.function` with an input signature, called as its one concrete function.
 
     Called as a `tf.function`, TensorFlow matches every call's inputs against the signature again
-    and looks the traced function up (about a tenth of the Rasa server's CPU per message, for one
+    and looks the traced function up (about 6 % of the Rasa server's busy time per message, for one
     or two predictions). Here that function is traced once and each call converts the inputs to
     the signature's types and runs it, as the `tf.function` would after its look-up. Inputs of
     another number or shape go through the `tf.function` (its error, or its trace).
