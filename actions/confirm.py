@@ -16,7 +16,7 @@ from actions.question import answered
 from actions.wording import day_label, order_vars, won
 from actions.handoff import not_understood
 from bot.db import session_scope, utcnow
-from bot.nlp.keywords import is_plain_answer
+from bot.nlp.keywords import is_plain_answer, yes_or_no
 from bot.shop import policy, repo
 from bot.shop.models import Order, Status
 
@@ -37,6 +37,11 @@ def confirm_change(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[E
             return not_understood(dispatcher, tracker)
         dispatcher.utter_message(response="utter_nothing_pending")
         return []
+    text = latest_text(tracker)
+    if not text.startswith("/") and yes_or_no(text) is not True:
+        # NLU heard a yes in words that are not one (「그거 말고 저번에 그거요」): a change is made only
+        # on the button or a plain typed yes. The change stays pending for one.
+        return not_understood(dispatcher, tracker)
     person = who(tracker)
     conversation, now = tracker.sender_id, utcnow()
     events: List[EventType] = list(CLEAR)

@@ -147,6 +147,20 @@ def test_cancel_declined_with_dwaesseoyo_changes_nothing(stack):
     PASSED.append("cancel declined, 됐어요")
 
 
+def test_words_nlu_reads_as_yes_but_are_no_yes_cancel_nothing(stack):
+    """「그거 말고 저번에 그거요」 ("not that one, the one from before") to 「취소할까요?」: the model reads
+    it as affirm (0.95); it cancelled the order. Now it is not understood, and the question stands."""
+    me = stack.customer(5)
+    tint = named(stack, 5, "벨벳 립 틴트")
+    assert typed(me, "벨벳 립 틴트 취소할래요") == reply("utter_cancel_confirm_now", **order_vars(tint))
+    assert typed(me, "그거 말고 저번에 그거요") == reply("utter_fallback_first")
+    order, claims, audits, _ = rows(stack, tint.id)
+    assert (order.status, claims, audits) == ("PAID", [], [])
+    assert typed(me, "아니요") == reply("utter_change_declined")
+    assert rows(stack, tint.id)[0].status == "PAID"
+    PASSED.append("cancel, 그거 말고 저번에 그거요 is no yes")
+
+
 # --------------------------------------------------------------------------- return, exchange
 
 
